@@ -1,0 +1,326 @@
+"""Catalog editing for pharmacists and lead clinicians. Every save or delete stamps a new catalog release."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Max, Prefetch
+from django.forms.models import BaseInlineFormSet
+from simple_history.admin import SimpleHistoryAdmin
+
+from regimens import models as m
+from regimens.services import release_create
+
+
+class ReleaseOnChangeMixin:
+    """Saves and deletions made in the admin each end in one new catalog release."""
+
+    def _release(self, request, note: str) -> None:
+        release = release_create(by=request.user, note=note)
+        if release is not None:
+            messages.info(request, f"Catalog release {release.label} is now in force.")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        verb = "changed" if change else "added"
+        self._release(request, f"{self.model._meta.verbose_name} {form.instance} {verb} in the admin")
+
+    def delete_model(self, request, obj):
+        label = str(obj)
+        super().delete_model(request, obj)
+        self._release(request, f"{self.model._meta.verbose_name} {label} deleted in the admin")
+
+    def delete_queryset(self, request, queryset):
+        count = queryset.count()
+        super().delete_queryset(request, queryset)
+        self._release(request, f"{count} {self.model._meta.verbose_name_plural} deleted in the admin")
+
+
+class CatalogEditorAdmin(ReleaseOnChangeMixin, SimpleHistoryAdmin):
+    """Only catalog editors (via model permissions) and superusers may change anything."""
+
+
+class ComponentFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        drugs, active = set(), 0
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            drug = form.cleaned_data["drug"]
+            if drug in drugs:
+                raise ValidationError(f"{drug} is listed twice: each drug appears once in a regimen.")
+            drugs.add(drug)
+            active += form.cleaned_data["role"] == m.Role.ACTIVE
+        regimen = self.instance
+        if regimen.kind == m.RegimenKind.REGIMEN and active == 0:
+            raise ValidationError("A regimen needs at least one active component.")
+
+
+class PreferenceFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        seen: set[tuple[str, str]] = set()
+        wanted: dict[tuple[str, str, int], str] = {}
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            key = (data["setting"], data["fitness"])
+            if key in seen:
+                raise ValidationError(f"This regimen is listed twice in {data['setting']} ({data['fitness']}).")
+            seen.add(key)
+            wanted[(data["setting"], data["fitness"], data["rank"])] = form
+        taken = (
+            m.SettingPreference.objects.exclude(regimen=self.instance)
+            .filter(setting__in={k[0] for k in wanted}, rank__in={k[2] for k in wanted})
+            .select_related("regimen")
+        )
+        for other in taken:
+            form = wanted.get((other.setting, other.fitness, other.rank))
+            if form is not None:
+                form.add_error(
+                    "rank",
+                    f"Rank {other.rank} in {other.get_setting_display()} ({other.fitness}) is already "
+                    f"taken by {other.regimen.code}. Choose a free rank or move {other.regimen.code} first.",
+                )
+
+
+class ComponentInline(admin.TabularInline):
+    model = m.RegimenComponent
+    formset = ComponentFormSet
+    extra = 0
+    autocomplete_fields = ["drug"]
+    fields = ["position", "drug", "role"]
+
+
+class LabelInline(admin.StackedInline):
+    model = m.RegimenLabel
+    extra = 0
+    filter_horizontal = ["classes_exposed", "drugs_exposed", "drugs_refractory", "classes_refractory"]
+    fields = [
+        ("jurisdiction", "status", "date"),
+        ("min_prior_lines", "max_prior_lines", "progression_on_last_line"),
+        "classes_exposed",
+        "drugs_exposed",
+        "drugs_refractory",
+        "classes_refractory",
+        "text",
+    ]
+
+
+class PreferenceInline(admin.TabularInline):
+    model = m.SettingPreference
+    formset = PreferenceFormSet
+    extra = 0
+    fields = ["setting", "fitness", "rank", "tier", "note"]
+
+
+class CautionInline(admin.TabularInline):
+    model = m.RegimenCaution
+    extra = 0
+
+
+class TrialInline(admin.StackedInline):
+    model = m.Trial
+    extra = 0
+    show_change_link = True
+    fields = [
+        ("position", "name", "registry_id"),
+        ("phase", "comparator", "n_randomized"),
+        "population",
+        ("citation", "verification"),
+        ("pubmed_id", "doi"),
+    ]
+
+
+class OutcomeInline(admin.TabularInline):
+    model = m.Outcome
+    extra = 0
+    fields = [
+        "trial",
+        "metric",
+        "analysis",
+        "experimental",
+        "control",
+        "unit",
+        "hr",
+        "ci_low",
+        "ci_high",
+        "p",
+        "verification",
+        "source",
+    ]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._regimen = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "trial":
+            regimen = getattr(self, "_regimen", None)
+            kwargs["queryset"] = m.Trial.objects.filter(regimen=regimen) if regimen else m.Trial.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ToxicityInline(admin.TabularInline):
+    model = m.Toxicity
+    extra = 0
+    fields = ["position", "text", "verification", "source"]
+
+
+class RegulatoryInline(admin.TabularInline):
+    model = m.RegulatoryEvent
+    extra = 0
+    fields = ["position", "agency", "date", "event", "verification", "source"]
+
+
+class SettingFilter(admin.SimpleListFilter):
+    title = "setting"
+    parameter_name = "setting"
+
+    def lookups(self, request, model_admin):
+        return m.Setting.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(preferences__setting=self.value()).distinct() if self.value() else queryset
+
+
+class TierFilter(admin.SimpleListFilter):
+    title = "tier"
+    parameter_name = "tier"
+
+    def lookups(self, request, model_admin):
+        return m.Tier.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(preferences__tier=self.value()).distinct() if self.value() else queryset
+
+
+class DrugClassFilter(admin.SimpleListFilter):
+    title = "drug class"
+    parameter_name = "drug_class"
+
+    def lookups(self, request, model_admin):
+        return [(c.code, c.code) for c in m.DrugClass.objects.order_by("code")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(components__drug__drug_class__code=self.value()).distinct()
+
+
+@admin.register(m.Regimen)
+class RegimenAdmin(CatalogEditorAdmin):
+    list_display = ["code", "name", "class_list", "setting_list", "tier_list", "active", "last_change"]
+    list_filter = [SettingFilter, DrugClassFilter, TierFilter, "active", "kind"]
+    search_fields = ["code", "name", "components__drug__name", "trials__name"]
+    search_help_text = "Search by code, name, drug or trial."
+    ordering = ["code"]
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": [("code", "kind", "active"), "name", "description"]}),
+        (
+            "Rules the engine applies",
+            {
+                "fields": [
+                    ("all_oral", "intensive", "exempt_from_two_drug_rule"),
+                    ("requires_cytogenetic", "off_label_by_design"),
+                ]
+            },
+        ),
+    ]
+    inlines = [
+        ComponentInline,
+        LabelInline,
+        PreferenceInline,
+        CautionInline,
+        TrialInline,
+        OutcomeInline,
+        ToxicityInline,
+        RegulatoryInline,
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(last_history=Max("history__history_date"))
+            .prefetch_related(
+                Prefetch("components", queryset=m.RegimenComponent.objects.select_related("drug__drug_class")),
+                "preferences",
+            )
+        )
+
+    @admin.display(description="classes")
+    def class_list(self, obj: m.Regimen) -> str:
+        codes = []
+        for comp in obj.components.all():
+            if comp.role == m.Role.ACTIVE and comp.drug.drug_class.code not in codes:
+                codes.append(comp.drug.drug_class.code)
+        return ", ".join(codes)
+
+    @admin.display(description="settings")
+    def setting_list(self, obj: m.Regimen) -> str:
+        return ", ".join(f"{p.setting}#{p.rank}" for p in obj.preferences.all())
+
+    @admin.display(description="tier")
+    def tier_list(self, obj: m.Regimen) -> str:
+        return ", ".join(sorted({p.tier for p in obj.preferences.all()}))
+
+    @admin.display(description="last change", ordering="last_history")
+    def last_change(self, obj: m.Regimen):
+        return obj.last_history
+
+
+@admin.register(m.Trial)
+class TrialAdmin(CatalogEditorAdmin):
+    list_display = ["name", "regimen", "phase", "n_randomized", "verification"]
+    list_select_related = ["regimen"]
+    search_fields = ["name", "regimen__code", "citation"]
+    list_filter = ["verification"]
+    autocomplete_fields = ["regimen"]
+
+
+@admin.register(m.DrugClass)
+class DrugClassAdmin(CatalogEditorAdmin):
+    list_display = ["code", "name", "cross_resistant"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(m.Drug)
+class DrugAdmin(CatalogEditorAdmin):
+    list_display = ["name", "drug_class", "route", "oral", "supportive_only", "lymphodepletion"]
+    list_select_related = ["drug_class"]
+    list_filter = ["drug_class", "oral"]
+    search_fields = ["name"]
+
+
+@admin.register(m.EngineText)
+class EngineTextAdmin(CatalogEditorAdmin):
+    list_display = ["code", "kind", "text"]
+    list_filter = ["kind"]
+    search_fields = ["code", "text"]
+
+
+@admin.register(m.CatalogRelease)
+class CatalogReleaseAdmin(admin.ModelAdmin):
+    """Releases are made by the release service only; here they can be read, never edited."""
+
+    list_display = ["label", "created_at", "created_by", "note"]
+    list_select_related = ["created_by"]
+    fields = ["label", "created_at", "created_by", "note", "content_hash"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

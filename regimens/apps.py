@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RegimensConfig(AppConfig):
+    name = "regimens"
+    verbose_name = "Regimen catalog"

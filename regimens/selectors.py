@@ -1,0 +1,66 @@
+"""Reads of the catalog for pages, each in a constant number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+
+from regimens import models as m
+
+
+@dataclass(frozen=True)
+class CatalogSummary:
+    active_regimens: int
+    jurisdiction: str
+
+
+def catalog_summary() -> CatalogSummary:
+    """Counts for the start page (the release in force comes with every page's context)."""
+    return CatalogSummary(
+        active_regimens=m.Regimen.objects.filter(active=True, kind=m.RegimenKind.REGIMEN).count(),
+        jurisdiction=settings.LABEL_JURISDICTION,
+    )
+
+
+def regimen_list(
+    *, query: str = "", setting: str = "", drug_class: str = "", include_inactive: bool = False
+) -> QuerySet:
+    regimens = m.Regimen.objects.prefetch_related(
+        Prefetch("components", queryset=m.RegimenComponent.objects.select_related("drug__drug_class")),
+        "preferences",
+    ).order_by("code")
+    if not include_inactive:
+        regimens = regimens.filter(active=True)
+    if query:
+        from django.db.models import Q
+
+        regimens = regimens.filter(
+            Q(code__icontains=query)
+            | Q(name__icontains=query)
+            | Q(components__drug__name__icontains=query)
+            | Q(trials__name__icontains=query)
+        ).distinct()
+    if setting:
+        regimens = regimens.filter(preferences__setting=setting).distinct()
+    if drug_class:
+        regimens = regimens.filter(components__drug__drug_class__code=drug_class).distinct()
+    return regimens
+
+
+def regimen_detail(code: str) -> m.Regimen:
+    return m.Regimen.objects.prefetch_related(
+        Prefetch("components", queryset=m.RegimenComponent.objects.select_related("drug__drug_class")),
+        Prefetch(
+            "labels",
+            queryset=m.RegimenLabel.objects.prefetch_related(
+                "classes_exposed", "drugs_exposed", "drugs_refractory", "classes_refractory"
+            ),
+        ),
+        "preferences",
+        "cautions",
+        "toxicities",
+        "regulatory_events",
+        Prefetch("trials", queryset=m.Trial.objects.prefetch_related("outcomes")),
+    ).get(code=code)

@@ -1,0 +1,36 @@
+"""Fixtures shared by every layer of the test suite."""
+
+import pytest
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def clinician(db):
+    return UserFactory(username="clin", roles=["clinician"])
+
+
+@pytest.fixture
+def board_member(db):
+    return UserFactory(username="boardm", roles=["board member"])
+
+
+@pytest.fixture
+def catalog_editor(db):
+    return UserFactory(username="editor1", roles=["catalog editor"], is_staff=True)
+
+
+@pytest.fixture
+def clinician_client(client, clinician):
+    client.force_login(clinician)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_engine_catalog_cache():
+    """Each test sees the engine catalog of its own database, never one cached by an earlier test."""
+    from regimens import catalog
+
+    catalog._engine_catalogs.clear()
+    yield
+    catalog._engine_catalogs.clear()

@@ -1,0 +1,108 @@
+"""Login lockout, security headers, the health check and the roles."""
+
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db.utils import OperationalError
+from django.urls import reverse
+
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR="10.0.0.7")
+
+
+def test_a_correct_login_reaches_the_start_page(client, clinician):
+    response = login(client, clinician.username, PASSWORD)
+    assert response.status_code == 302
+    assert response.headers["Location"] == reverse("home")
+
+
+def test_a_wrong_password_keeps_the_form_with_an_error(client, clinician):
+    response = login(client, clinician.username, "not-the-password")
+    assert response.status_code == 200
+    assert b"did not match" in response.content
+
+
+def test_five_failed_logins_lock_the_account_even_with_the_right_password(client, clinician, settings):
+    assert settings.AXES_FAILURE_LIMIT == 5
+    for _ in range(4):
+        assert login(client, clinician.username, "wrong").status_code == 200
+    assert login(client, clinician.username, "wrong").status_code == 429
+    locked = login(client, clinician.username, PASSWORD)
+    assert locked.status_code == 429
+    assert b"Too many failed log-ins" in locked.content
+
+
+def test_four_failed_logins_do_not_lock(client, clinician):
+    for _ in range(4):
+        login(client, clinician.username, "wrong")
+    assert login(client, clinician.username, PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize("url_name", ["login", "home"])
+def test_security_headers_are_sent(client, clinician, url_name):
+    client.force_login(clinician)
+    response = client.get(reverse(url_name))
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "style-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_have_no_inline_script_or_style(clinician_client):
+    html = clinician_client.get(reverse("home")).content.decode()
+    assert "<script>" not in html and "<style" not in html and " style=" not in html
+    assert "<script src=" in html
+
+
+def test_health_check_answers_when_the_database_does(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_health_check_fails_when_the_database_does_not_answer(client):
+    with mock.patch("myeloma_cds.views.connection.cursor", side_effect=OperationalError("down")):
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+EXPECTED_ROLES = {
+    "clinician": {"view_regimen", "view_trial", "view_outcome", "view_catalogrelease"},
+    "board member": {"view_regimen", "view_trial", "view_outcome", "view_catalogrelease"},
+    "catalog editor": {
+        f"{action}_{model}"
+        for model in ("regimen", "drug", "drugclass", "trial", "outcome", "settingpreference", "enginetext")
+        for action in ("add", "change", "delete", "view")
+    }
+    | {"view_catalogrelease"},
+}
+
+
+@pytest.mark.parametrize(("group", "expected"), sorted(EXPECTED_ROLES.items()))
+def test_roles_exist_with_the_permissions_they_need(group, expected):
+    codenames = set(Group.objects.get(name=group).permissions.values_list("codename", flat=True))
+    assert expected <= codenames
+
+
+def test_only_catalog_editors_may_change_the_catalog():
+    for group in ("clinician", "board member"):
+        codenames = set(Group.objects.get(name=group).permissions.values_list("codename", flat=True))
+        assert not {c for c in codenames if c.startswith(("add_", "change_", "delete_"))}
+    editor = set(Group.objects.get(name="catalog editor").permissions.values_list("codename", flat=True))
+    assert not {"add_catalogrelease", "change_catalogrelease", "delete_catalogrelease"} & editor
+
+
+def test_a_user_without_a_role_sees_no_admin(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("admin:index")).status_code == 302

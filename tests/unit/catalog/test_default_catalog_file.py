@@ -1,0 +1,527 @@
+"""Content checks for regimens/catalog/default.yaml against the clinical specification.
+
+The expected values below are transcribed from shared/clinical/algorithm.md (section 3: label gates; section 7:
+default order, tiers, flags and inactive entries) and shared/case-format.md (stable text codes). The reference
+facts file shared/clinical/regimens.yaml is read when it is present beside the project; those checks are skipped
+otherwise.
+"""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[3]
+CATALOG_FILE = PROJECT / "regimens" / "catalog" / "default.yaml"
+REFERENCE_FILE = PROJECT.parent / "shared" / "clinical" / "regimens.yaml"
+
+# algorithm.md section 7: (setting, fitness) -> [(tier, [codes in order])]
+SETTING_TABLE = {
+    ("first_relapse_len_sensitive", "any"): [
+        ("preferred", ["DRd"]),
+        ("alternative", ["KRd", "IRd", "ERd"]),
+        ("other", ["DKd", "Isa-Kd", "DVd", "Tec-Dara", "BVd"]),
+    ],
+    ("first_relapse_len_refractory", "any"): [
+        ("preferred", ["DVd"]),
+        ("alternative", ["KPd", "DPd", "VCd"]),
+        ("other", ["DKd", "Isa-Kd", "cilta-cel", "Tec-Dara", "PVd", "BPd", "BVd", "SVd", "Kd56"]),
+    ],
+    ("second_plus_relapse", "any"): [
+        (
+            "alternative",
+            [
+                "DPd",
+                "Isa-Pd",
+                "KPd",
+                "EPd",
+                "DKd",
+                "Isa-Kd",
+                "PVd",
+                "SVd",
+                "Benda-Vd",
+                "VCd",
+                "Pano-Vd",
+                "Ven-d",
+                "VDT-PACE",
+                "cilta-cel",
+                "ide-cel",
+                "Tec-Dara",
+            ],
+        ),
+        ("other", ["BVd", "BPd", "Pd", "Kd56", "Kd70", "Vd", "Benda-Rd", "DRd", "KRd", "IRd", "ERd", "DVd"]),
+    ],
+    ("triple_class_exposed", "any"): [
+        ("preferred", ["cilta-cel", "ide-cel"]),
+        ("alternative", ["Tec", "Elra", "Linvo", "Tal", "Tec-Dara", "BVd"]),
+        ("other", ["Sd", "Tal-Tec"]),
+    ],
+    ("pcl_or_emd", "fit"): [("preferred", ["VDT-PACE"])],
+    ("pcl_or_emd", "frail"): [("preferred", ["Dara"]), ("alternative", ["PLD-V"])],
+}
+
+INTENSIVE = {"VDT-PACE", "cilta-cel", "ide-cel"}
+ALL_ORAL_NAMED = {"IRd", "Pd", "Sd", "Ven-d"}
+EXEMPT = {"cilta-cel", "ide-cel", "Tec", "Elra", "Linvo", "Tal", "Sd", "Ven-d"}
+INACTIVE = {"Melflufen-d", "VenVd", "Tal-DP", "Tal-D"}
+OFF_LABEL_BY_DESIGN = {"Ven-d", "VCd", "VDT-PACE", "Benda-Vd", "Benda-Rd", "Dara", "PLD-V"}
+NEW_REGIMENS = {"Dara", "PLD-V"}
+REFERENCE_CODES = {
+    "DRd",
+    "DVd",
+    "KRd",
+    "IRd",
+    "ERd",
+    "DPd",
+    "Isa-Pd",
+    "Isa-Kd",
+    "DKd",
+    "Kd56",
+    "Kd70",
+    "KPd",
+    "PVd",
+    "SVd",
+    "EPd",
+    "Pd",
+    "Vd",
+    "VCd",
+    "Pano-Vd",
+    "Ven-d",
+    "VenVd",
+    "VDT-PACE",
+    "Benda-Vd",
+    "Benda-Rd",
+    "sASCT",
+    "Sd",
+    "Melflufen-d",
+    "cilta-cel",
+    "ide-cel",
+    "Tec",
+    "Tec-Dara",
+    "Elra",
+    "Tal",
+    "Linvo",
+    "Tal-Tec",
+    "Tal-DP",
+    "Tal-D",
+    "BVd",
+    "BPd",
+}
+
+# case-format.md stable codes, by text kind
+STABLE_TEXTS = {
+    "toxicity_note": {
+        "neuropathy_prefer_non_bortezomib",
+        "imid_thromboprophylaxis",
+        "zoster_prophylaxis",
+        "anti_cd38_infusion_and_blood_bank",
+        "lenalidomide_renal_dose",
+        "ixazomib_renal_dose",
+        "carfilzomib_cardiac",
+        "t_cell_engager_crs_infection",
+        "selinexor_supportive_care",
+        "belantamab_ocular",
+        "talquetamab_oral_skin_weight",
+        "dexamethasone_reduction",
+    },
+    "pitfall": {
+        "restage_at_relapse",
+        "consider_prior_response",
+        "avoid_single_agents",
+        "consider_salvage_asct",
+        "adjust_for_frailty",
+        "venetoclax_only_t11_14",
+        "anti_cd38_retreatment",
+    },
+    "warning": {
+        "fish_missing",
+        "fish_not_from_relapse",
+        "relapse_criteria_not_met",
+        "relapse_single_measurement",
+        "frailty_incomplete",
+        "creatinine_clearance_unavailable",
+        "prior_response_unknown",
+        "asct_maintenance_rule_expert_opinion",
+        "crab_attribution_unconfirmed",
+        "bcma_retargeting",
+        "corneal_disease_belantamab",
+    },
+    "duration_guidance": {
+        "continue_until_progression",
+        "dexamethasone_reduction_after_response",
+        "treatment_break_if_plateau",
+    },
+    "caution": {"fitness_unknown", "off_label_in_setting", "bcma_car_t_soon_after_bispecific"},
+}
+
+PI_IMID = {"proteasome_inhibitor", "IMiD"}
+TRIPLE = {"IMiD", "proteasome_inhibitor", "anti_CD38"}
+NO_CONDITIONS = {
+    "min_prior_lines": None,
+    "max_prior_lines": None,
+    "classes_exposed": set(),
+    "drugs_exposed": set(),
+    "drugs_refractory": set(),
+    "classes_refractory": set(),
+    "progression_on_last_line": False,
+}
+
+
+def _gate(status="approved", **conditions):
+    return dict(NO_CONDITIONS, status=status, **conditions)
+
+
+BISPECIFIC_US = _gate(min_prior_lines=4, classes_exposed=TRIPLE)
+BISPECIFIC_EU = _gate(min_prior_lines=3, classes_exposed=TRIPLE, progression_on_last_line=True)
+PENTA = {
+    "min_prior_lines": 4,
+    "drugs_refractory": {"bortezomib", "carfilzomib", "lenalidomide", "pomalidomide"},
+    "classes_refractory": {"anti_CD38"},
+}
+# algorithm.md section 3 (US defaults; EU where it differs, else as for the US)
+LABEL_GATES = {
+    "cilta-cel": {
+        "US": _gate(min_prior_lines=1, classes_exposed=PI_IMID, drugs_refractory={"lenalidomide"}),
+        "EU": _gate(min_prior_lines=1, classes_exposed=PI_IMID, drugs_refractory={"lenalidomide"}),
+    },
+    "ide-cel": {
+        "US": _gate(min_prior_lines=2, classes_exposed=TRIPLE),
+        "EU": _gate(min_prior_lines=2, classes_exposed=TRIPLE),
+    },
+    "Tec": {"US": BISPECIFIC_US, "EU": BISPECIFIC_EU},
+    "Elra": {"US": BISPECIFIC_US, "EU": BISPECIFIC_EU},
+    "Linvo": {"US": BISPECIFIC_US, "EU": BISPECIFIC_EU},
+    "Tal": {"US": BISPECIFIC_US, "EU": BISPECIFIC_EU},
+    "BVd": {"US": _gate(min_prior_lines=2, classes_exposed=PI_IMID), "EU": _gate(min_prior_lines=1)},
+    "BPd": {"US": _gate(status="not_approved"), "EU": _gate(min_prior_lines=1, drugs_exposed={"lenalidomide"})},
+    "Tec-Dara": {
+        "US": _gate(min_prior_lines=1, classes_exposed=PI_IMID),
+        "EU": _gate(min_prior_lines=1, classes_exposed=PI_IMID),
+    },
+    "KRd": {"US": _gate(min_prior_lines=1, max_prior_lines=3), "EU": _gate(min_prior_lines=1, max_prior_lines=3)},
+    "DKd": {"US": _gate(min_prior_lines=1, max_prior_lines=3), "EU": _gate(min_prior_lines=1, max_prior_lines=3)},
+    "Isa-Kd": {"US": _gate(min_prior_lines=1, max_prior_lines=3), "EU": _gate(min_prior_lines=1, max_prior_lines=3)},
+    "Sd": {"US": _gate(**PENTA), "EU": _gate(**PENTA)},
+    "Pano-Vd": {
+        "US": _gate(status="withdrawn"),
+        "EU": _gate(min_prior_lines=2, drugs_exposed={"bortezomib"}, classes_exposed={"IMiD"}),
+    },
+}
+# inactive regimens may record their (non-)approval; they are never evaluated
+INACTIVE_STATUS = {
+    "Melflufen-d": {"US": "withdrawn"},
+    "VenVd": {"US": "not_approved", "EU": "not_approved"},
+    "Tal-DP": {"US": "not_approved", "EU": "not_approved"},
+    "Tal-D": {"US": "not_approved", "EU": "not_approved"},
+}
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    with CATALOG_FILE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.fixture(scope="module")
+def regimens(catalog):
+    return {r["code"]: r for r in catalog["regimens"]}
+
+
+@pytest.fixture(scope="module")
+def reference():
+    if not REFERENCE_FILE.exists():
+        pytest.skip("shared/clinical/regimens.yaml not available")
+    with REFERENCE_FILE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["regimens"]
+
+
+def _outcomes(regimen):
+    return [o for trial in regimen["trials"] for o in trial["outcomes"]]
+
+
+def _status(value):
+    return "verified" if str(value).startswith("verified:") else "from_memory"
+
+
+def test_format_and_top_level_keys(catalog):
+    assert catalog["format"] == "myeloma-cds-catalog/1"
+    assert set(catalog) == {"format", "label", "classes", "drugs", "regimens", "texts"}
+
+
+def test_codes_and_names_are_unique(catalog):
+    for key, items in (
+        ("code", catalog["classes"]),
+        ("name", catalog["drugs"]),
+        ("code", catalog["regimens"]),
+        ("code", catalog["texts"]),
+    ):
+        duplicates = [v for v, n in Counter(i[key] for i in items).items() if n > 1]
+        assert not duplicates
+
+
+def test_only_anti_cd38_is_cross_resistant(catalog):
+    assert {c["code"] for c in catalog["classes"] if c["cross_resistant"]} == {"anti_CD38"}
+
+
+def test_classes_include_every_reference_drug_class(catalog, reference):
+    codes = {c["code"] for c in catalog["classes"]}
+    assert {c["drug_class"] for r in reference for c in r["components"]} <= codes
+
+
+def test_drugs_have_known_classes_and_clean_names(catalog):
+    classes = {c["code"] for c in catalog["classes"]}
+    drugs = {d["name"]: d for d in catalog["drugs"]}
+    for drug in drugs.values():
+        assert drug["class"] in classes
+        assert drug["name"] == drug["name"].lower() and "(" not in drug["name"]
+    assert drugs["fludarabine"]["supportive_only"] and drugs["fludarabine"]["lymphodepletion"]
+    assert drugs["cyclophosphamide"]["lymphodepletion"] and not drugs["cyclophosphamide"]["supportive_only"]
+    assert drugs["prednisone"]["class"] == "corticosteroid"
+    assert drugs["pegylated liposomal doxorubicin"]["class"] == "anthracycline"
+    assert "autologous stem-cell rescue" not in drugs
+
+
+def test_every_component_drug_is_defined_once_per_regimen(catalog):
+    drugs = {d["name"]: d for d in catalog["drugs"]}
+    for regimen in catalog["regimens"]:
+        names = [c["drug"] for c in regimen["components"]]
+        assert set(names) <= set(drugs), regimen["code"]
+        assert len(names) == len(set(names)), regimen["code"]
+        assert any(c["role"] == "active" for c in regimen["components"]), regimen["code"]
+
+
+def test_component_roles(catalog):
+    drugs = {d["name"]: d for d in catalog["drugs"]}
+    for regimen in catalog["regimens"]:
+        car_t = any(drugs[c["drug"]]["class"] == "BCMA_CAR_T" for c in regimen["components"])
+        for component in regimen["components"]:
+            drug = drugs[component["drug"]]
+            if drug["class"] == "corticosteroid":
+                expected = "corticosteroid"
+            elif drug["supportive_only"] or (car_t and drug["lymphodepletion"]):
+                expected = "supportive"
+            else:
+                expected = "active"
+            assert component["role"] == expected, (regimen["code"], component)
+
+
+def test_every_reference_regimen_is_present(regimens, reference):
+    assert {r["code"] for r in reference} == REFERENCE_CODES
+    assert set(regimens) == REFERENCE_CODES | NEW_REGIMENS
+
+
+def test_regimen_set_without_reference_file(regimens):
+    assert set(regimens) == REFERENCE_CODES | NEW_REGIMENS
+
+
+def test_setting_table_matches_algorithm_section_7(catalog):
+    found = {}
+    for regimen in catalog["regimens"]:
+        for entry in regimen["settings"]:
+            found.setdefault((entry["setting"], entry["fitness"]), []).append(
+                (entry["rank"], entry["tier"], regimen["code"])
+            )
+    assert set(found) == set(SETTING_TABLE)
+    for key, tiers in SETTING_TABLE.items():
+        expected = [(tier, code) for tier, codes in tiers for code in codes]
+        ranks = [rank for rank, _, _ in found[key]]
+        assert len(ranks) == len(set(ranks)), f"duplicate rank in {key}"
+        actual = [(tier, code) for _, tier, code in sorted(found[key])]
+        assert actual == expected, key
+        assert sorted(ranks) == list(range(1, len(expected) + 1)), key
+
+
+def test_flags(regimens, catalog):
+    drugs = {d["name"]: d for d in catalog["drugs"]}
+    assert {c for c, r in regimens.items() if r["intensive"]} == INTENSIVE
+    assert {c for c, r in regimens.items() if r["exempt_from_two_drug_rule"]} == EXEMPT
+    assert {c for c, r in regimens.items() if not r["active"]} == INACTIVE
+    assert {c for c, r in regimens.items() if r["off_label_by_design"]} == OFF_LABEL_BY_DESIGN
+    assert {c for c, r in regimens.items() if r["requires_cytogenetic"]} == {"Ven-d", "VenVd"}
+    assert all(r["requires_cytogenetic"] in (None, "t_11_14") for r in regimens.values())
+    all_oral = {c for c, r in regimens.items() if all(drugs[x["drug"]]["oral"] for x in r["components"])}
+    assert all_oral >= ALL_ORAL_NAMED
+    assert {c for c, r in regimens.items() if r["all_oral"]} == all_oral
+
+
+def test_sasct_is_a_procedure_without_settings(regimens):
+    sasct = regimens["sASCT"]
+    assert sasct["kind"] == "procedure" and sasct["active"] and sasct["settings"] == []
+    assert [r for r, v in regimens.items() if v["kind"] == "procedure"] == ["sASCT"]
+    assert "stem-cell rescue" in sasct["description"]
+
+
+def test_inactive_regimens_have_no_settings(regimens):
+    for code in INACTIVE:
+        assert regimens[code]["settings"] == []
+
+
+def _conditions(label):
+    return {
+        "status": label["status"],
+        "min_prior_lines": label["min_prior_lines"],
+        "max_prior_lines": label["max_prior_lines"],
+        "classes_exposed": set(label["classes_exposed"]),
+        "drugs_exposed": set(label["drugs_exposed"]),
+        "drugs_refractory": set(label["drugs_refractory"]),
+        "classes_refractory": set(label["classes_refractory"]),
+        "progression_on_last_line": label["progression_on_last_line"],
+    }
+
+
+def test_label_gates_match_algorithm_section_3(regimens):
+    for code, regimen in regimens.items():
+        labels = regimen["labels"]
+        assert set(labels) <= {"US", "EU"}, code
+        for jurisdiction, label in labels.items():
+            assert jurisdiction in label["text"], (code, jurisdiction)
+            assert label["status"] in {"approved", "not_approved", "withdrawn"}
+        if code in OFF_LABEL_BY_DESIGN or code == "sASCT":
+            assert labels == {}, code
+        elif code in LABEL_GATES:
+            assert set(labels) == {"US", "EU"}, code
+            for jurisdiction, expected in LABEL_GATES[code].items():
+                assert _conditions(labels[jurisdiction]) == expected, (code, jurisdiction)
+        elif code in INACTIVE_STATUS:
+            for jurisdiction, label in labels.items():
+                assert _conditions(label) == _gate(status=INACTIVE_STATUS[code].get(jurisdiction, "approved"))
+        else:
+            # no gate listed in section 3: approved without conditions (or no label entry at all)
+            for jurisdiction, label in labels.items():
+                assert _conditions(label) == _gate(), (code, jurisdiction)
+
+
+def test_pano_vd_withdrawal_date(regimens):
+    assert regimens["Pano-Vd"]["labels"]["US"]["date"] == "2021-11-30"
+
+
+def test_off_label_regimens_say_so_in_their_notes(regimens):
+    for code in OFF_LABEL_BY_DESIGN:
+        for entry in regimens[code]["settings"]:
+            assert "off-label" in (entry["note"] or "").lower(), (code, entry["setting"])
+
+
+def test_section_7_notes_are_present(regimens):
+    def note(code, setting):
+        return next(e["note"] for e in regimens[code]["settings"] if e["setting"] == setting) or ""
+
+    dvd = note("DVd", "first_relapse_len_refractory")
+    assert "NCCN" in dvd and "EHA-EMN" in dvd and "7.8" in dvd and "4.9" in dvd
+    assert "cilta-cel" in note("KPd", "first_relapse_len_refractory")
+    for code in ("DKd", "Isa-Kd"):
+        for setting in ("first_relapse_len_sensitive", "first_relapse_len_refractory"):
+            assert "IMWG" in note(code, setting)
+    vdt = " ".join(e["note"] for e in regimens["VDT-PACE"]["settings"])
+    assert "bridg" in vdt and "debulking" in vdt
+    assert "nvestigational" in note("Tal-Tec", "triple_class_exposed")
+    assert "T-cell therapy" in note("Benda-Vd", "second_plus_relapse")
+    assert "T-cell therapy" in note("Benda-Rd", "second_plus_relapse")
+
+
+def test_catalog_cautions(regimens):
+    for code in ("cilta-cel", "ide-cel"):
+        assert "car_t_manufacturing_time" in {c["code"] for c in regimens[code]["cautions"]}
+    assert regimens["Tal-Tec"]["cautions"]
+
+
+def test_texts_cover_every_stable_code(catalog):
+    texts = {(t["kind"], t["code"]) for t in catalog["texts"]}
+    for kind, codes in STABLE_TEXTS.items():
+        assert {(kind, code) for code in codes} <= texts
+    assert all(t["text"].strip() for t in catalog["texts"])
+
+
+def test_text_facts(catalog):
+    texts = {t["code"]: t["text"] for t in catalog["texts"]}
+    lenalidomide = texts["lenalidomide_renal_dose"]
+    for fact in ("25 mg", "10 mg", "15 mg every 48 hours", "5 mg daily", "after dialysis"):
+        assert fact in lenalidomide
+    assert "3 mg" in texts["ixazomib_renal_dose"] and "30 mL/min" in texts["ixazomib_renal_dose"]
+    assert "1.0 mg/m2" in texts["neuropathy_prefer_non_bortezomib"]
+    assert "0.7 mg/m2" in texts["neuropathy_prefer_non_bortezomib"]
+    assert "13%" in texts["zoster_prophylaxis"] and "APEX" in texts["zoster_prophylaxis"]
+    assert "aspirin" in texts["imid_thromboprophylaxis"] and "LMWH" in texts["imid_thromboprophylaxis"]
+    assert "400 mg/dL" in texts["t_cell_engager_crs_infection"]
+
+
+def test_every_hr_lies_within_its_ci(catalog):
+    for regimen in catalog["regimens"]:
+        for outcome in _outcomes(regimen):
+            if outcome["hr"] is not None and outcome["ci_low"] is not None:
+                assert outcome["ci_low"] <= outcome["hr"] <= outcome["ci_high"], (regimen["code"], outcome)
+
+
+def test_outcome_fields(catalog):
+    for regimen in catalog["regimens"]:
+        assert regimen["trials"], regimen["code"]
+        for trial in regimen["trials"]:
+            assert trial["verification"] in {"verified", "from_memory"}
+            for outcome in trial["outcomes"]:
+                assert outcome["verification"] in {"verified", "from_memory"}
+                assert outcome["source"]
+                for key in ("experimental", "control", "p"):
+                    assert outcome[key] is None or isinstance(outcome[key], str)
+                assert set(outcome["field_verification"].values()) <= {"verified", "from_memory"}
+
+
+def _key(metric, analysis, experimental, control, hr, ci_low, ci_high):
+    return (metric, analysis, experimental, control, hr, ci_low, ci_high)
+
+
+def test_every_reference_outcome_row_is_carried_over(regimens, reference):
+    for ref in reference:
+        rows = list(ref["outcomes"])
+        for trial in ref["trial"].get("supporting_trials") or []:
+            rows.extend(trial.get("topline") or [])
+        catalog_rows = Counter()
+        by_key = {}
+        for o in _outcomes(regimens[ref["code"]]):
+            key = _key(o["metric"], o["analysis"], o["experimental"], o["control"], o["hr"], o["ci_low"], o["ci_high"])
+            catalog_rows[key] += 1
+            by_key[key] = o
+        for row in rows:
+            ci = row.get("ci") or [None, None]
+            as_str = lambda v: None if v is None else str(v)  # noqa: E731
+            key = _key(
+                row["metric"],
+                row["analysis"],
+                as_str(row.get("experimental")),
+                as_str(row.get("control")),
+                row.get("hr"),
+                ci[0],
+                ci[1],
+            )
+            assert catalog_rows[key] > 0, (ref["code"], key)
+            catalog_rows[key] -= 1
+            outcome = by_key[key]
+            assert outcome["verification"] == _status(row["verification"]), (ref["code"], key)
+            assert outcome["ci_level"] == row.get("ci_level")
+            assert outcome["p"] == as_str(row.get("p"))
+            for field, value in (row.get("field_verification") or {}).items():
+                assert outcome["field_verification"][field] == _status(value), (ref["code"], key, field)
+            if outcome["verification"] == "verified":
+                assert row["verification"].removeprefix("verified:").strip() in outcome["source"]
+
+
+def test_reference_toxicities_and_regulatory_events_are_carried_over(regimens, reference):
+    for ref in reference:
+        regimen = regimens[ref["code"]]
+        texts = {t["text"]: t for t in regimen["toxicities"]}
+        for item in ref["key_toxicities"]:
+            assert texts[item["text"]]["verification"] == _status(item["verification"])
+        assert len(regimen["regulatory"]) >= len(ref["regulatory"])
+
+
+def test_new_regimens(regimens):
+    dara, pldv = regimens["Dara"], regimens["PLD-V"]
+    assert [c["drug"] for c in dara["components"]] == ["daratumumab"]
+    assert [c["drug"] for c in pldv["components"]] == ["pegylated liposomal doxorubicin", "bortezomib"]
+    assert dara["trials"][0]["name"].startswith("SIRIUS")
+    ttp = next(o for o in _outcomes(pldv) if o["metric"] == "TTP_median")
+    assert (ttp["experimental"], ttp["control"]) == ("9.3", "6.5")
+    orr = next(o for o in dara["trials"][0]["outcomes"] if o["metric"] == "ORR")
+    assert orr["experimental"] == "29.2"
+    for outcome in _outcomes(dara) + _outcomes(pldv):
+        if outcome["verification"] == "verified":
+            assert "http" in outcome["source"]
