@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -59,13 +60,41 @@ class ComponentFormSet(BaseInlineFormSet):
             raise ValidationError("A regimen needs at least one active component.")
 
 
+class PreferenceForm(forms.ModelForm):
+    class Meta:
+        model = m.SettingPreference
+        fields = ["setting", "fitness", "rank", "tier", "note"]
+
+    def clean(self):
+        data = super().clean()
+        self._rank_taken = False
+        if {"setting", "fitness", "rank"} <= data.keys():
+            other = (
+                m.SettingPreference.objects.filter(setting=data["setting"], fitness=data["fitness"], rank=data["rank"])
+                .exclude(regimen_id=self.instance.regimen_id)
+                .select_related("regimen")
+                .first()
+            )
+            if other is not None:
+                self._rank_taken = True
+                self.add_error(
+                    "rank",
+                    f"Rank {other.rank} in {other.get_setting_display()} ({other.fitness}) is already taken by "
+                    f"{other.regimen.code}. Choose a free rank, or move {other.regimen.code} first.",
+                )
+        return data
+
+    def validate_unique(self):
+        if not getattr(self, "_rank_taken", False):  # the clearer message above says it already
+            super().validate_unique()
+
+
 class PreferenceFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
         if any(self.errors):
             return
         seen: set[tuple[str, str]] = set()
-        wanted: dict[tuple[str, str, int], str] = {}
         for form in self.forms:
             data = form.cleaned_data
             if not data or data.get("DELETE"):
@@ -74,20 +103,6 @@ class PreferenceFormSet(BaseInlineFormSet):
             if key in seen:
                 raise ValidationError(f"This regimen is listed twice in {data['setting']} ({data['fitness']}).")
             seen.add(key)
-            wanted[(data["setting"], data["fitness"], data["rank"])] = form
-        taken = (
-            m.SettingPreference.objects.exclude(regimen=self.instance)
-            .filter(setting__in={k[0] for k in wanted}, rank__in={k[2] for k in wanted})
-            .select_related("regimen")
-        )
-        for other in taken:
-            form = wanted.get((other.setting, other.fitness, other.rank))
-            if form is not None:
-                form.add_error(
-                    "rank",
-                    f"Rank {other.rank} in {other.get_setting_display()} ({other.fitness}) is already "
-                    f"taken by {other.regimen.code}. Choose a free rank or move {other.regimen.code} first.",
-                )
 
 
 class ComponentInline(admin.TabularInline):
@@ -115,6 +130,7 @@ class LabelInline(admin.StackedInline):
 
 class PreferenceInline(admin.TabularInline):
     model = m.SettingPreference
+    form = PreferenceForm
     formset = PreferenceFormSet
     extra = 0
     fields = ["setting", "fitness", "rank", "tier", "note"]
@@ -249,7 +265,6 @@ class RegimenAdmin(CatalogEditorAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(last_history=Max("history__history_date"))
             .prefetch_related(
                 Prefetch("components", queryset=m.RegimenComponent.objects.select_related("drug__drug_class")),
                 "preferences",
@@ -272,9 +287,9 @@ class RegimenAdmin(CatalogEditorAdmin):
     def tier_list(self, obj: m.Regimen) -> str:
         return ", ".join(sorted({p.tier for p in obj.preferences.all()}))
 
-    @admin.display(description="last change", ordering="last_history")
+    @admin.display(description="last change", ordering="updated_at")
     def last_change(self, obj: m.Regimen):
-        return obj.last_history
+        return obj.updated_at
 
 
 @admin.register(m.Trial)

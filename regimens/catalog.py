@@ -172,10 +172,10 @@ def validate_document(doc: dict[str, Any]) -> list[Problem]:
     regimen_codes: set[str] = set()
     ranks: dict[tuple[str, str, int], str] = {}
     for i, reg in enumerate(check_list("regimens", doc.get("regimens"))):
-        if not check_keys(f"regimens[{i}]", reg, REGIMEN_KEYS, {"code", "name", "components"}):
+        code = reg.get("code") if isinstance(reg, dict) else None
+        place = f"regimens[{code if code is not None else i}]"
+        if not check_keys(place, reg, REGIMEN_KEYS, {"code", "name", "components"}):
             continue
-        code = reg.get("code")
-        place = f"regimens[{code}]"
         if code in regimen_codes:
             bad(place, "duplicate regimen code")
         regimen_codes.add(code)

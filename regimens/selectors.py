@@ -52,12 +52,7 @@ def regimen_list(
 def regimen_detail(code: str) -> m.Regimen:
     return m.Regimen.objects.prefetch_related(
         Prefetch("components", queryset=m.RegimenComponent.objects.select_related("drug__drug_class")),
-        Prefetch(
-            "labels",
-            queryset=m.RegimenLabel.objects.prefetch_related(
-                "classes_exposed", "drugs_exposed", "drugs_refractory", "classes_refractory"
-            ),
-        ),
+        "labels",  # the page shows each label's text; its condition lists are for the engine and the admin
         "preferences",
         "cautions",
         "toxicities",

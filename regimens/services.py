@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from regimens import catalog as doc
 from regimens import models as m
@@ -109,8 +110,7 @@ def _load(document: dict[str, Any], *, by, note: str) -> LoadResult:
     for reg in changed:
         if reg["code"] in existing:
             _delete_children(existing[reg["code"]])
-    for reg in changed:
-        _write_regimen(reg, existing.get(reg["code"]), classes=classes, drugs=drugs)
+    _write_regimens(changed, existing, classes=classes, drugs=drugs, by=by)
 
     texts = {t.code: t for t in m.EngineText.objects.all()}
     for item in map(doc.normal_text, document.get("texts") or []):
@@ -126,6 +126,7 @@ def _load(document: dict[str, Any], *, by, note: str) -> LoadResult:
 
 
 def _delete_children(regimen: m.Regimen) -> None:
+    # Queryset deletes still send post_delete per row, so every deletion is in the history.
     for manager in (
         regimen.outcomes,
         regimen.trials,
@@ -136,109 +137,147 @@ def _delete_children(regimen: m.Regimen) -> None:
         regimen.toxicities,
         regimen.regulatory_events,
     ):
-        for row in manager.all():  # one by one, so that every deletion is in the history
-            row.delete()
+        manager.all().delete()
 
 
-def _write_regimen(reg: dict[str, Any], regimen: m.Regimen | None, *, classes, drugs) -> None:
-    fields = {
-        "name": reg["name"],
-        "kind": reg["kind"],
-        "description": reg["description"] or "",
-        "active": reg["active"],
-        "all_oral": reg["all_oral"],
-        "intensive": reg["intensive"],
-        "exempt_from_two_drug_rule": reg["exempt_from_two_drug_rule"],
-        "requires_cytogenetic": reg["requires_cytogenetic"] or "",
-        "off_label_by_design": reg["off_label_by_design"],
-    }
-    if regimen is None:
-        regimen = m.Regimen.objects.create(code=reg["code"], **fields)
-    else:
-        for key, value in fields.items():
-            setattr(regimen, key, value)
-        regimen.save()
+def _bulk(model, rows: list, by) -> list:
+    """bulk_create that still writes one history row per created row."""
+    if not rows:
+        return []
+    return bulk_create_with_history(rows, model, batch_size=500, default_user=by)
 
-    for position, comp in enumerate(reg["components"]):
-        m.RegimenComponent.objects.create(
-            regimen=regimen, drug=drugs[comp["drug"]], role=comp["role"], position=position
-        )
-    for jurisdiction, label in reg["labels"].items():
-        row = m.RegimenLabel.objects.create(
-            regimen=regimen,
-            jurisdiction=jurisdiction,
-            status=label["status"],
-            date=label["date"] or "",
-            min_prior_lines=label["min_prior_lines"],
-            max_prior_lines=label["max_prior_lines"],
-            progression_on_last_line=label["progression_on_last_line"],
-            text=label["text"] or "",
-        )
-        row.classes_exposed.set([classes[c] for c in label["classes_exposed"]])
-        row.drugs_exposed.set([drugs[d] for d in label["drugs_exposed"]])
-        row.drugs_refractory.set([drugs[d] for d in label["drugs_refractory"]])
-        row.classes_refractory.set([classes[c] for c in label["classes_refractory"]])
-    for pref in reg["settings"]:
-        m.SettingPreference.objects.create(
-            regimen=regimen,
-            setting=pref["setting"],
-            fitness=pref["fitness"],
-            rank=pref["rank"],
-            tier=pref["tier"],
-            note=pref["note"] or "",
-        )
-    for caution in reg["cautions"]:
-        m.RegimenCaution.objects.create(regimen=regimen, **caution)
-    for position, tox in enumerate(reg["toxicities"]):
-        m.Toxicity.objects.create(
-            regimen=regimen,
-            position=position,
-            text=tox["text"],
-            verification=tox["verification"],
-            source=tox["source"] or "",
-        )
-    for position, event in enumerate(reg["regulatory"]):
-        m.RegulatoryEvent.objects.create(
-            regimen=regimen,
-            position=position,
-            agency=event["agency"],
-            date=event["date"] or "",
-            event=event["event"],
-            verification=event["verification"],
-            source=event["source"] or "",
-        )
-    for position, trial in enumerate(reg["trials"]):
-        row = m.Trial.objects.create(
-            regimen=regimen,
-            position=position,
-            name=trial["name"],
-            registry_id=trial["registry_id"] or "",
-            phase=trial["phase"] or "",
-            comparator=trial["comparator"] or "",
-            n_randomized=trial["n_randomized"],
-            population=trial["population"] or "",
-            citation=trial["citation"] or "",
-            pubmed_id=trial["pubmed_id"] or "",
-            doi=trial["doi"] or "",
-            verification=trial["verification"],
-        )
-        for opos, out in enumerate(trial["outcomes"]):
-            m.Outcome.objects.create(
+
+def _write_regimens(changed: list[dict[str, Any]], existing: dict[str, m.Regimen], *, classes, drugs, by) -> None:
+    regimens: dict[str, m.Regimen] = {}
+    new_rows = []
+    for reg in changed:
+        fields = {
+            "name": reg["name"],
+            "kind": reg["kind"],
+            "description": reg["description"] or "",
+            "active": reg["active"],
+            "all_oral": reg["all_oral"],
+            "intensive": reg["intensive"],
+            "exempt_from_two_drug_rule": reg["exempt_from_two_drug_rule"],
+            "requires_cytogenetic": reg["requires_cytogenetic"] or "",
+            "off_label_by_design": reg["off_label_by_design"],
+        }
+        regimen = existing.get(reg["code"])
+        if regimen is None:
+            new_rows.append(m.Regimen(code=reg["code"], **fields))
+        else:
+            for key, value in fields.items():
+                setattr(regimen, key, value)
+            regimen.save()
+            regimens[reg["code"]] = regimen
+    for regimen in _bulk(m.Regimen, new_rows, by):
+        regimens[regimen.code] = regimen
+    if any(r.pk is None for r in regimens.values()):  # databases that return no primary keys
+        regimens.update({r.code: r for r in m.Regimen.objects.filter(code__in=list(regimens))})
+
+    components, preferences, cautions, toxicities, events, trials = [], [], [], [], [], []
+    trial_outcomes: list[tuple[m.Trial, list[dict[str, Any]]]] = []
+    for reg in changed:
+        regimen = regimens[reg["code"]]
+        components += [
+            m.RegimenComponent(regimen=regimen, drug=drugs[c["drug"]], role=c["role"], position=i)
+            for i, c in enumerate(reg["components"])
+        ]
+        for jurisdiction, label in reg["labels"].items():  # few rows, and each has many-to-many fields
+            row = m.RegimenLabel.objects.create(
                 regimen=regimen,
-                trial=row,
-                position=opos,
-                metric=out["metric"],
-                analysis=out["analysis"],
-                experimental=out["experimental"] or "",
-                control=out["control"] or "",
-                unit=out["unit"] or "",
-                hr=out["hr"],
-                ci_low=out["ci_low"],
-                ci_high=out["ci_high"],
-                ci_level=out["ci_level"] or "",
-                p=out["p"] or "",
-                source=out["source"] or "",
-                verification=out["verification"],
-                field_verification=out["field_verification"],
-                note=out["note"] or "",
+                jurisdiction=jurisdiction,
+                status=label["status"],
+                date=label["date"] or "",
+                min_prior_lines=label["min_prior_lines"],
+                max_prior_lines=label["max_prior_lines"],
+                progression_on_last_line=label["progression_on_last_line"],
+                text=label["text"] or "",
             )
+            row.classes_exposed.set([classes[c] for c in label["classes_exposed"]])
+            row.drugs_exposed.set([drugs[d] for d in label["drugs_exposed"]])
+            row.drugs_refractory.set([drugs[d] for d in label["drugs_refractory"]])
+            row.classes_refractory.set([classes[c] for c in label["classes_refractory"]])
+        preferences += [
+            m.SettingPreference(
+                regimen=regimen,
+                setting=p["setting"],
+                fitness=p["fitness"],
+                rank=p["rank"],
+                tier=p["tier"],
+                note=p["note"] or "",
+            )
+            for p in reg["settings"]
+        ]
+        cautions += [m.RegimenCaution(regimen=regimen, **c) for c in reg["cautions"]]
+        toxicities += [
+            m.Toxicity(
+                regimen=regimen, position=i, text=t["text"], verification=t["verification"], source=t["source"] or ""
+            )
+            for i, t in enumerate(reg["toxicities"])
+        ]
+        events += [
+            m.RegulatoryEvent(
+                regimen=regimen,
+                position=i,
+                agency=e["agency"],
+                date=e["date"] or "",
+                event=e["event"],
+                verification=e["verification"],
+                source=e["source"] or "",
+            )
+            for i, e in enumerate(reg["regulatory"])
+        ]
+        for i, t in enumerate(reg["trials"]):
+            trial = m.Trial(
+                regimen=regimen,
+                position=i,
+                name=t["name"],
+                registry_id=t["registry_id"] or "",
+                phase=t["phase"] or "",
+                comparator=t["comparator"] or "",
+                n_randomized=t["n_randomized"],
+                population=t["population"] or "",
+                citation=t["citation"] or "",
+                pubmed_id=t["pubmed_id"] or "",
+                doi=t["doi"] or "",
+                verification=t["verification"],
+            )
+            trials.append(trial)
+            trial_outcomes.append((trial, t["outcomes"]))
+    for model, rows in (
+        (m.RegimenComponent, components),
+        (m.SettingPreference, preferences),
+        (m.RegimenCaution, cautions),
+        (m.Toxicity, toxicities),
+        (m.RegulatoryEvent, events),
+    ):
+        _bulk(model, rows, by)
+    saved_trials = _bulk(m.Trial, trials, by)
+    if any(t.pk is None for t in saved_trials):
+        for trial in trials:
+            trial.pk = m.Trial.objects.get(regimen=trial.regimen, position=trial.position).pk
+    outcomes = [
+        m.Outcome(
+            regimen=trial.regimen,
+            trial=trial,
+            position=i,
+            metric=o["metric"],
+            analysis=o["analysis"],
+            experimental=o["experimental"] or "",
+            control=o["control"] or "",
+            unit=o["unit"] or "",
+            hr=o["hr"],
+            ci_low=o["ci_low"],
+            ci_high=o["ci_high"],
+            ci_level=o["ci_level"] or "",
+            p=o["p"] or "",
+            source=o["source"] or "",
+            verification=o["verification"],
+            field_verification=o["field_verification"],
+            note=o["note"] or "",
+        )
+        for trial, rows in trial_outcomes
+        for i, o in enumerate(rows)
+    ]
+    _bulk(m.Outcome, outcomes, by)

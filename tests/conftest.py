@@ -34,3 +34,12 @@ def _fresh_engine_catalog_cache():
     catalog._engine_catalogs.clear()
     yield
     catalog._engine_catalogs.clear()
+
+
+@pytest.fixture
+def default_catalog(db):
+    """The default catalog file loaded into the test database; returns its release."""
+    from regimens.catalog import DEFAULT_CATALOG_FILE, read_document
+    from regimens.services import catalog_load
+
+    return catalog_load(document=read_document(DEFAULT_CATALOG_FILE), note="test").release

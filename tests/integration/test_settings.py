@@ -101,4 +101,4 @@ def test_tests_use_plain_static_storage(settings):
 def test_every_view_needs_login_by_middleware(settings):
     assert "django.contrib.auth.middleware.LoginRequiredMiddleware" in settings.MIDDLEWARE
     assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert "myeloma_cds.middleware.SessionIdleRenewalMiddleware" in settings.MIDDLEWARE

@@ -1,0 +1,21 @@
+"""Session idle expiry without a database write on every request."""
+
+import time
+
+from django.http import HttpRequest
+
+# The session's expiry is pushed forward at most once a minute, so an idle session ends between
+# SESSION_COOKIE_AGE - 60 s and SESSION_COOKIE_AGE after the last request.
+RENEW_AFTER_SECONDS = 60
+
+
+class SessionIdleRenewalMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            if now - request.session.get("_renewed_at", 0) >= RENEW_AFTER_SECONDS:
+                request.session["_renewed_at"] = now  # marks the session modified: saved with a new expiry
+        return self.get_response(request)

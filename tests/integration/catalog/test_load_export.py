@@ -1,0 +1,213 @@
+"""load_catalog validates, upserts idempotently and releases once per change; export_catalog round-trips."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from regimens import models as m
+from regimens.catalog import DEFAULT_CATALOG_FILE, export_document, read_document
+from regimens.services import catalog_load
+
+pytestmark = pytest.mark.django_db
+REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "clinical" / "regimens.yaml"
+
+
+def write(tmp_path, document, name="catalog.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def load_file(path):
+    call_command("load_catalog", str(path))
+
+
+def default_document():
+    return read_document(DEFAULT_CATALOG_FILE)
+
+
+def test_loading_the_default_catalog_creates_one_release(default_catalog):
+    assert m.CatalogRelease.objects.count() == 1
+    assert m.Regimen.objects.count() == len(default_document()["regimens"])
+    assert default_catalog.snapshot["regimens"]
+
+
+def test_loading_the_same_file_again_changes_nothing(default_catalog, capsys):
+    history_rows = m.Regimen.history.count() + m.Outcome.history.count()
+    call_command("load_catalog")
+    assert "Catalog unchanged" in capsys.readouterr().out
+    assert m.CatalogRelease.objects.count() == 1
+    assert m.Regimen.history.count() + m.Outcome.history.count() == history_rows
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_export_then_load_changes_nothing(default_catalog, tmp_path, fmt, capsys):
+    out = tmp_path / f"export.{fmt}"
+    call_command("export_catalog", "--format", fmt, "--output", str(out))
+    before = export_document()
+    load_file(out)
+    assert m.CatalogRelease.objects.count() == 1
+    assert export_document() == before
+    assert read_document(out)["regimens"] == before["regimens"]
+
+
+def test_export_keeps_every_regimen_and_figure_of_the_default_file(default_catalog):
+    exported = {r["code"]: r for r in export_document()["regimens"]}
+    source = {r["code"]: r for r in default_document()["regimens"]}
+    assert exported.keys() == source.keys()
+    for code, reg in source.items():
+        got = [o for t in exported[code]["trials"] for o in t["outcomes"]]
+        want = [o for t in reg.get("trials", []) for o in t.get("outcomes", [])]
+        assert len(got) == len(want), code
+        for mine, theirs in zip(got, want, strict=True):
+            assert (mine["metric"], mine["analysis"], mine["verification"]) == (
+                theirs["metric"],
+                theirs["analysis"],
+                theirs.get("verification"),
+            )
+            assert mine["experimental"] == (None if theirs.get("experimental") is None else str(theirs["experimental"]))
+            for key in ("hr", "ci_low", "ci_high"):
+                assert mine[key] == theirs.get(key), (code, key)
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="the shared reference catalog is not beside the project")
+def test_every_regimen_and_verified_figure_of_the_reference_survives_load_and_export(default_catalog):
+    reference = yaml.safe_load(REFERENCE.read_text())
+    exported = {r["code"]: r for r in export_document()["regimens"]}
+    for ref in reference["regimens"]:
+        assert ref["code"] in exported, ref["code"]
+        rows = [o for t in exported[ref["code"]]["trials"] for o in t["outcomes"]]
+        for outcome in ref.get("outcomes") or []:
+            if not str(outcome.get("verification", "")).startswith("verified"):
+                continue
+            matches = [
+                r
+                for r in rows
+                if r["metric"] == outcome["metric"]
+                and r["analysis"] == outcome["analysis"]
+                and r["hr"] == outcome.get("hr")
+                and r["verification"] == "verified"
+            ]
+            assert matches, (ref["code"], outcome["metric"], outcome["analysis"])
+            if outcome.get("experimental") is not None:
+                assert any(r["experimental"] == str(outcome["experimental"]) for r in matches)
+
+
+def test_a_change_in_the_file_updates_that_regimen_and_makes_one_release(default_catalog, tmp_path):
+    document = default_document()
+    drd = next(r for r in document["regimens"] if r["code"] == "DRd")
+    drd["description"] = "Edited description."
+    load_file(write(tmp_path, document))
+    assert m.CatalogRelease.objects.count() == 2
+    assert m.Regimen.objects.get(code="DRd").description == "Edited description."
+    load_file(write(tmp_path, document))
+    assert m.CatalogRelease.objects.count() == 2
+
+
+def test_ranks_can_move_between_regimens_in_one_load(default_catalog, tmp_path):
+    document = default_document()
+    entries = {
+        r["code"]: p
+        for r in document["regimens"]
+        for p in r.get("settings") or []
+        if p["setting"] == "first_relapse_len_sensitive"
+    }
+    entries["DRd"]["rank"], entries["KRd"]["rank"] = entries["KRd"]["rank"], entries["DRd"]["rank"]
+    load_file(write(tmp_path, document))
+    first = m.SettingPreference.objects.filter(setting="first_relapse_len_sensitive").order_by("rank").first()
+    assert first.regimen.code == "KRd"
+
+
+def broken(mutate):
+    document = copy.deepcopy(default_document())
+    mutate({r["code"]: r for r in document["regimens"]}, document)
+    return document
+
+
+def _unknown_drug(regs, doc):
+    regs["DRd"]["components"][0]["drug"] = "daratumumabb"
+
+
+def _unknown_class(regs, doc):
+    doc["drugs"][0]["class"] = "anti_CD99"
+
+
+def _duplicate_code(regs, doc):
+    doc["regimens"].append(copy.deepcopy(regs["DRd"]))
+
+
+def _rank_collision(regs, doc):
+    kr = next(p for p in regs["KRd"]["settings"] if p["setting"] == "first_relapse_len_sensitive")
+    dr = next(p for p in regs["DRd"]["settings"] if p["setting"] == "first_relapse_len_sensitive")
+    kr["rank"] = dr["rank"]
+
+
+def _unknown_setting(regs, doc):
+    regs["DRd"]["settings"][0]["setting"] = "third_relapse"
+
+
+def _hr_outside_ci(regs, doc):
+    outcome = next(o for t in regs["DRd"]["trials"] for o in t["outcomes"] if o.get("hr") is not None)
+    outcome["hr"] = outcome["ci_high"] + 0.1
+
+
+def _no_active_component(regs, doc):
+    for comp in regs["Pd"]["components"]:
+        comp["role"] = "corticosteroid"
+
+
+def _drug_twice(regs, doc):
+    regs["Pd"]["components"].append(dict(regs["Pd"]["components"][0]))
+
+
+def _unknown_field(regs, doc):
+    regs["DRd"]["colour"] = "blue"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "place", "message"),
+    [
+        (_unknown_drug, "regimens[DRd].components[0].drug", "unknown drug 'daratumumabb'"),
+        (_unknown_class, ".class", "unknown class 'anti_CD99'"),
+        (_duplicate_code, "regimens[DRd]", "duplicate regimen code"),
+        (_rank_collision, "regimens[KRd].settings", "already taken by DRd"),
+        (_unknown_setting, "regimens[DRd].settings[0].setting", "unknown value 'third_relapse'"),
+        (_hr_outside_ci, "regimens[DRd].trials[0].outcomes", "lies outside its CI"),
+        (_no_active_component, "regimens[Pd].components", "needs at least one active component"),
+        (_drug_twice, "regimens[Pd].components", "appears twice"),
+        (_unknown_field, "regimens[DRd].colour", "unknown field"),
+    ],
+    ids=lambda v: getattr(v, "__name__", "")[1:] or None,
+)
+def test_each_problem_is_reported_with_its_place_and_nothing_is_written(
+    default_catalog, tmp_path, capsys, mutate, place, message
+):
+    before = export_document()
+    with pytest.raises(CommandError) as error:
+        load_file(write(tmp_path, broken(mutate)))
+    assert error.value.returncode == 2
+    err = capsys.readouterr().err
+    line = next((ln for ln in err.splitlines() if message in ln), None)
+    assert line is not None, err
+    assert place in line
+    assert export_document() == before
+    assert m.CatalogRelease.objects.count() == 1
+
+
+def test_an_unreadable_file_is_a_clear_error(tmp_path, db):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("regimens: [unclosed")
+    with pytest.raises(CommandError):
+        call_command("load_catalog", str(bad))
+
+
+def test_json_files_load_too(db, tmp_path):
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(default_document()))
+    result = catalog_load(document=read_document(path))
+    assert result.changed and len(result.created) == len(default_document()["regimens"])
