@@ -4,15 +4,19 @@ from django.contrib import admin
 from django.urls import include, path
 
 from myeloma_cds import views
+from regimens import api as recommend_api
 
 admin.site.site_header = "MyelomaCDS administration"
 admin.site.site_title = "MyelomaCDS admin"
 admin.site.index_title = "Catalog and users"
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("catalog/", include("regimens.urls")),
+    path("api/v1/recommend", recommend_api.recommend, name="api-recommend"),
     path("admin/", admin.site.urls),
 ]

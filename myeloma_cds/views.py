@@ -3,8 +3,9 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -14,6 +15,13 @@ from regimens.selectors import catalog_summary
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"catalog": catalog_summary()})
+
+
+@login_not_required
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico on every page, the admin's included."""
+    return HttpResponseRedirect(static("img/favicon.svg"))
 
 
 @login_not_required

@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from regimens import models as m
@@ -116,14 +118,12 @@ class ComponentInline(admin.TabularInline):
 class LabelInline(admin.StackedInline):
     model = m.RegimenLabel
     extra = 0
-    filter_horizontal = ["classes_exposed", "drugs_exposed", "drugs_refractory", "classes_refractory"]
+    autocomplete_fields = ["classes_exposed", "drugs_exposed", "drugs_refractory", "classes_refractory"]
     fields = [
         ("jurisdiction", "status", "date"),
         ("min_prior_lines", "max_prior_lines", "progression_on_last_line"),
-        "classes_exposed",
-        "drugs_exposed",
-        "drugs_refractory",
-        "classes_refractory",
+        ("classes_exposed", "drugs_exposed"),
+        ("classes_refractory", "drugs_refractory"),
         "text",
     ]
 
@@ -144,6 +144,7 @@ class CautionInline(admin.TabularInline):
 class TrialInline(admin.StackedInline):
     model = m.Trial
     extra = 0
+    classes = ["collapse"]
     show_change_link = True
     fields = [
         ("position", "name", "registry_id"),
@@ -154,22 +155,19 @@ class TrialInline(admin.StackedInline):
     ]
 
 
-class OutcomeInline(admin.TabularInline):
+class OutcomeInline(admin.StackedInline):
+    """Each published figure with its own analysis, HR, CI and source, so a row is never split apart."""
+
     model = m.Outcome
     extra = 0
+    classes = ["collapse"]
     fields = [
-        "trial",
-        "metric",
+        ("trial", "metric", "unit"),
         "analysis",
-        "experimental",
-        "control",
-        "unit",
-        "hr",
-        "ci_low",
-        "ci_high",
-        "p",
-        "verification",
-        "source",
+        ("experimental", "control", "p"),
+        ("hr", "ci_low", "ci_high", "ci_level"),
+        ("verification", "source"),
+        "note",
     ]
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -186,12 +184,14 @@ class OutcomeInline(admin.TabularInline):
 class ToxicityInline(admin.TabularInline):
     model = m.Toxicity
     extra = 0
+    classes = ["collapse"]
     fields = ["position", "text", "verification", "source"]
 
 
 class RegulatoryInline(admin.TabularInline):
     model = m.RegulatoryEvent
     extra = 0
+    classes = ["collapse"]
     fields = ["position", "agency", "date", "event", "verification", "source"]
 
 
@@ -279,9 +279,16 @@ class RegimenAdmin(CatalogEditorAdmin):
                 codes.append(comp.drug.drug_class.code)
         return ", ".join(codes)
 
-    @admin.display(description="settings")
+    @admin.display(description="settings (rank)")
     def setting_list(self, obj: m.Regimen) -> str:
-        return ", ".join(f"{p.setting}#{p.rank}" for p in obj.preferences.all())
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} #{}",
+            (
+                (p.get_setting_display() + ("" if p.fitness == "any" else f", {p.fitness}"), p.rank)
+                for p in obj.preferences.all()
+            ),
+        )
 
     @admin.display(description="tier")
     def tier_list(self, obj: m.Regimen) -> str:
@@ -339,3 +346,48 @@ class CatalogReleaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(m.ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Superusers issue personal API keys; the key is shown once, right after it is created."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked"]
+    list_select_related = ["user"]
+    list_filter = ["revoked"]
+    search_fields = ["name", "user__username", "prefix"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+
+    def get_fields(self, request, obj=None):
+        return ["user", "name"] if obj is None else ["user", "name", "prefix", "created_at", "last_used_at", "revoked"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["user", "prefix", "created_at", "last_used_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        from regimens.tokens import token_create
+
+        token, key = token_create(user=obj.user, name=obj.name)
+        obj.pk = token.pk
+        messages.warning(
+            request,
+            f"API key for {token.user}: {key} — copy it now; it is stored only as a digest and cannot be shown again.",
+        )
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -153,6 +153,7 @@ class Regimen(models.Model):
     class Meta:
         ordering = ["code"]
         constraints = [_choice_check("kind", RegimenKind, "regimen_kind_valid")]
+        permissions = [("run_recommendation", "Can run the recommendation engine (browser and API)")]
 
     def __str__(self) -> str:
         return self.code
@@ -370,3 +371,24 @@ class EngineText(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class ApiToken(models.Model):
+    """A personal key for the JSON API. Only its SHA-256 digest is stored; the key is shown once, at creation."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the key is for, e.g. 'EHR integration test'.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=8, editable=False, help_text="First characters of the key, to tell keys apart."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -14,8 +14,11 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "healthz",
+    "favicon",
     "admin:login",
 }
+# JSON endpoints answer 401 in JSON instead of redirecting (tests/integration/test_api.py).
+API = {"api-recommend"}
 SAMPLE_VALUES = ["1", "regimens", "DRd", "MQ", "set-password", "00000000-0000-0000-0000-000000000000"]
 
 
@@ -54,7 +57,9 @@ def test_the_url_walk_finds_the_product_pages():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "pattern"), [p for p in ALL_PATTERNS if p[0] not in PUBLIC], ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("name", "pattern"), [p for p in ALL_PATTERNS if p[0] not in PUBLIC | API], ids=lambda v: str(v)
+)
 def test_anonymous_requests_are_sent_to_log_in(client, name, pattern):
     url = sample_url(name, pattern)
     response = client.get(url)
@@ -67,7 +72,9 @@ def test_anonymous_requests_are_sent_to_log_in(client, name, pattern):
 @pytest.mark.parametrize("name", sorted(PUBLIC - {"password_reset_confirm"}))
 def test_public_pages_answer_without_login(client, name):
     response = client.get(reverse(name))
-    assert response.status_code == 200
+    assert response.status_code == (302 if name == "favicon" else 200)
+    if name == "favicon":
+        assert "/static/img/favicon" in response.headers["Location"]
 
 
 @pytest.mark.django_db

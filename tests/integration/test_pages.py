@@ -35,7 +35,7 @@ def test_demo_data_refuses_to_run_with_debug_off(settings):
         call_command("load_demo_data")
 
 
-def test_demo_data_creates_one_user_per_role_and_prints_the_logins(settings, capsys, client):
+def test_demo_data_creates_one_user_per_role_and_prints_the_logins(settings, capsys, client, default_catalog):
     settings.DEBUG = True
     call_command("load_demo_data")
     call_command("load_demo_data")  # safe to run again

@@ -63,8 +63,8 @@ def regimen_form(regimen: m.Regimen, **overrides) -> dict:
     inline(
         "outcomes",
         list(regimen.outcomes.all()),
-        ["trial", "metric", "analysis", "experimental", "control", "unit", "hr", "ci_low", "ci_high", "p",
-         "verification", "source"],
+        ["trial", "metric", "analysis", "experimental", "control", "unit", "hr", "ci_low", "ci_high", "ci_level",
+         "p", "verification", "source", "note"],
     )  # fmt: skip
     inline("toxicities", list(regimen.toxicities.all()), ["position", "text", "verification", "source"])
     inline(
@@ -230,7 +230,7 @@ def test_the_regimen_page_shows_each_figure_beside_its_own_analysis(clinician_cl
     for outcome in m.Outcome.objects.filter(regimen__code="DRd", hr__isnull=False):
         hr_text = f"{outcome.hr.normalize()} ({outcome.ci_low.normalize()}–{outcome.ci_high.normalize()})"
         assert any(
-            f">{outcome.metric}</th>" in row and f">{outcome.analysis}</td>" in row and hr_text in row for row in rows
+            f'title="{outcome.metric}"' in row and f">{outcome.analysis}</td>" in row and hr_text in row for row in rows
         ), (outcome.metric, outcome.analysis, hr_text, [r for r in rows if outcome.analysis in r][:1])
     assert "not verified" in html  # DRd has figures that are not verified
 

@@ -1,0 +1,568 @@
+"""The case exchange format: `myeloma-cds-case/1` in (validated into facts),
+`myeloma-cds-recommendation/1` out.
+
+Validation reports one `FieldError` per problem, with a field path such as `prior_lines[0].start_date`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from . import rules as R
+from .catalog import Catalog
+from .facts import (
+    Cardiac,
+    Case,
+    Cytogenetics,
+    Diagnosis,
+    DrugExposure,
+    Line,
+    Maintenance,
+    Patient,
+    Preferences,
+    RefractoryOverride,
+    Restaging,
+    Transplant,
+    Vte,
+)
+from .results import Recommendation
+
+CASE_FORMAT = "myeloma-cds-case/1"
+RECOMMENDATION_FORMAT = "myeloma-cds-recommendation/1"
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class CaseFormatError(ValueError):
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(str(e) for e in self.errors))
+
+
+_CYTO = {
+    "del_17p": "bool",
+    "del_17p_clonal_fraction_pct": ("num", 0, 100),
+    "tp53_mutation": "bool",
+    "t_4_14": "bool",
+    "t_14_16": "bool",
+    "t_14_20": "bool",
+    "t_11_14": "bool",
+    "gain_1q": "bool",
+    "amp_1q": "bool",
+    "del_1p32": ("enum", ("none", "monoallelic", "biallelic")),
+}
+_LAB = ("num", 0, None)
+_POSITIVE = ("pos", 0, None)
+_RESTAGING_SIMPLE: dict[str, Any] = {
+    "serum_m_protein_g_dl": _LAB,
+    "serum_m_protein_nadir_g_dl": _LAB,
+    "serum_m_protein_previous_g_dl": _LAB,
+    "previous_assessment_date": "date",
+    "urine_m_protein_mg_24h": _LAB,
+    "urine_m_protein_nadir_mg_24h": _LAB,
+    "urine_m_protein_previous_mg_24h": _LAB,
+    "involved_flc_mg_l": _LAB,
+    "uninvolved_flc_mg_l": _LAB,
+    "involved_flc_nadir_mg_l": _LAB,
+    "involved_flc_previous_mg_l": _LAB,
+    "creatinine_mg_dl": _POSITIVE,
+    "creatinine_baseline_mg_dl": _POSITIVE,
+    "calcium_mg_dl": _LAB,
+    "albumin_g_dl": _LAB,
+    "hemoglobin_g_dl": _LAB,
+    "hemoglobin_baseline_g_dl": _LAB,
+    "ldh_u_l": _LAB,
+    "ldh_uln_u_l": _POSITIVE,
+    "beta2_microglobulin_mg_l": _LAB,
+    "igg_mg_dl": _LAB,
+    "bone_marrow_plasma_cells_pct": ("num", 0, 100),
+    "circulating_plasma_cells_pct": ("num", 0, 100),
+    "new_bone_lesions": "bool",
+    "existing_lesion_growth": "bool",
+    "crab_attributable_to_myeloma": "bool",
+    "plasmacytoma": ("enum", ("none", "paraskeletal", "extramedullary")),
+    "hyperviscosity": "bool",
+    "ecog": ("int", 0, 4),
+    "charlson_comorbidity_index": ("int", 0, 37),
+    "adl": ("int", 0, 6),
+    "iadl": ("int", 0, 8),
+    "peripheral_neuropathy_grade": ("int", 0, 4),
+    "neuropathic_pain": "bool",
+    "on_dialysis": "bool",
+    "corneal_disease": "bool",
+}
+_CARDIAC = {"heart_failure_nyha": ("int", 1, 4), "uncontrolled_hypertension": "bool"}
+_VTE = {"prior_vte": "bool", "bmi_30_or_more": "bool", "central_line": "bool", "on_anticoagulant": "bool"}
+_PREFERENCES = {"all_oral": "bool", "declines_transplant": "bool", "car_t_available": "bool"}
+_RESPONSES = ("sCR", "CR", "VGPR", "PR", "MR", "SD", "PD", "unknown")
+_STOP = ("progression", "toxicity", "completed", "patient_choice", "other", "ongoing")
+_HEAVY = ("IgG", "IgA", "IgD", "IgE", "IgM", "light_chain_only", "non_secretory")
+
+
+class _Parser:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.errors: list[FieldError] = []
+
+    def err(self, path: str, message: str) -> None:
+        self.errors.append(FieldError(path, message))
+
+    def obj(self, value: Any, path: str, allowed: set[str] | dict[str, Any]) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.err(path, "must be an object")
+            return None
+        for key in sorted(set(value) - set(allowed), key=str):
+            self.err(f"{path}.{key}" if path else str(key), "unknown key")
+        return value
+
+    def value(self, data: dict[str, Any], key: str, path: str, spec: Any, required: bool = False) -> Any:
+        where = f"{path}.{key}" if path else key
+        raw = data.get(key, _MISSING)
+        if raw is _MISSING or raw is None:
+            if required:
+                self.err(where, "is required")
+            return None
+        kind = spec if isinstance(spec, str) else spec[0]
+        if kind == "bool":
+            if not isinstance(raw, bool):
+                self.err(where, "must be true, false or null")
+                return None
+            return raw
+        if kind == "str":
+            if not isinstance(raw, str) or not raw.strip():
+                self.err(where, "must be a non-empty string")
+                return None
+            return raw
+        if kind == "date":
+            return self.date(raw, where)
+        if kind == "enum":
+            if raw not in spec[1]:
+                self.err(where, f"must be one of {', '.join(spec[1])} (got {raw!r})")
+                return None
+            return raw
+        if (
+            isinstance(raw, bool)
+            or not isinstance(raw, (int, float))
+            or (isinstance(raw, float) and not math.isfinite(raw))
+        ):
+            self.err(where, "must be " + ("an integer" if kind == "int" else "a number"))
+            return None
+        if kind == "int" and not isinstance(raw, int):
+            self.err(where, "must be an integer")
+            return None
+        low, high = spec[1], spec[2]
+        if kind == "pos" and raw <= 0:
+            self.err(where, "must be greater than 0")
+            return None
+        if low is not None and raw < low:
+            self.err(
+                where,
+                "must not be negative" if low == 0 and high is None else f"must be between {low} and {high}",
+            )
+            return None
+        if high is not None and raw > high:
+            self.err(where, f"must be between {low} and {high}")
+            return None
+        return raw if kind == "int" else float(raw)
+
+    def date(self, raw: Any, where: str) -> date | None:
+        if not isinstance(raw, str):
+            self.err(where, "must be an ISO date (YYYY-MM-DD)")
+            return None
+        try:
+            if len(raw) != 10:
+                raise ValueError
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.err(where, f"must be an ISO date (YYYY-MM-DD), got {raw!r}")
+            return None
+
+    def simple(self, data: dict[str, Any] | None, path: str, specs: dict[str, Any]) -> dict[str, Any]:
+        if data is None:
+            return {}
+        return {key: self.value(data, key, path, spec) for key, spec in specs.items()}
+
+    def cytogenetics(self, raw: Any, path: str) -> Cytogenetics | None:
+        data = self.obj(raw, path, _CYTO)
+        if data is None:
+            return None
+        return Cytogenetics(**self.simple(data, path, _CYTO))
+
+    def drug_name(self, raw: Any, where: str) -> str | None:
+        if not isinstance(raw, str):
+            self.err(where, "must be a drug name (string)")
+            return None
+        if raw not in self.catalog.drugs:
+            self.err(where, f"unknown drug {raw!r}: not in the catalog's drug list")
+            return None
+        return raw
+
+    def drug_list(
+        self, raw: Any, path: str, start: date | None, end: date | None, required: bool = True
+    ) -> list[DrugExposure]:
+        if raw is None or raw == []:
+            if required:
+                self.err(path, "at least one drug is required")
+            return []
+        if not isinstance(raw, list):
+            self.err(path, "must be a list")
+            return []
+        result: list[DrugExposure] = []
+        seen: set[str] = set()
+        for i, item in enumerate(raw):
+            where = f"{path}[{i}]"
+            if isinstance(item, dict):
+                data = self.obj(item, where, {"name", "start_date", "end_date"})
+                assert data is not None
+                name = self.drug_name(data.get("name"), f"{where}.name") if "name" in data else None
+                if "name" not in data:
+                    self.err(f"{where}.name", "is required")
+                own_start = self.value(data, "start_date", where, "date")
+                own_end = self.value(data, "end_date", where, "date") if "end_date" in data else end
+                drug_start = own_start or start
+                if own_start and start and own_start < start:
+                    self.err(f"{where}.start_date", f"is before the start of its line ({start.isoformat()})")
+                if own_end and drug_start and own_end < drug_start:
+                    self.err(f"{where}.end_date", "is before its start_date")
+            else:
+                name = self.drug_name(item, where)
+                drug_start, own_end = start, end
+            if name is None or drug_start is None:
+                continue
+            if name in seen:
+                self.err(where, f"{name} appears twice")
+                continue
+            seen.add(name)
+            result.append(DrugExposure(name, drug_start, own_end))
+        return result
+
+    def line(self, raw: Any, i: int, diagnosis_date: date | None) -> Line | None:
+        path = f"prior_lines[{i}]"
+        if not isinstance(raw, dict):
+            self.err(path, "must be an object")
+            return None
+        self.obj(
+            raw,
+            path,
+            {
+                "regimen",
+                "drugs",
+                "start_date",
+                "end_date",
+                "transplant",
+                "maintenance",
+                "best_response",
+                "progression_date",
+                "stop_reason",
+                "refractory_override",
+            },
+        )
+        start = self.value(raw, "start_date", path, "date", required=True)
+        end = self.value(raw, "end_date", path, "date")
+        if start and diagnosis_date and start < diagnosis_date:
+            self.err(f"{path}.start_date", f"is before diagnosis.date ({diagnosis_date.isoformat()})")
+        if start and end and end < start:
+            self.err(f"{path}.end_date", "is before start_date")
+        if "drugs" not in raw:
+            self.err(f"{path}.drugs", "is required")
+        drugs = self.drug_list(raw.get("drugs"), f"{path}.drugs", start, end) if "drugs" in raw else []
+        progression = self.value(raw, "progression_date", path, "date")
+        if start and progression and progression < start:
+            self.err(f"{path}.progression_date", "is before start_date")
+        transplant = None
+        tdata = self.obj(raw.get("transplant"), f"{path}.transplant", {"type", "date"})
+        if tdata is not None:
+            ttype = self.value(tdata, "type", f"{path}.transplant", ("enum", ("autologous", "allogeneic")), True)
+            tdate = self.value(tdata, "date", f"{path}.transplant", "date", True)
+            if tdate and start and tdate < start:
+                self.err(f"{path}.transplant.date", "is before the line's start_date")
+            if ttype and tdate:
+                transplant = Transplant(ttype, tdate)
+        maintenance = None
+        mpath = f"{path}.maintenance"
+        mdata = self.obj(raw.get("maintenance"), mpath, {"drugs", "start_date", "end_date"})
+        if mdata is not None:
+            mstart = self.value(mdata, "start_date", mpath, "date", True)
+            mend = self.value(mdata, "end_date", mpath, "date")
+            if mstart and start and mstart < start:
+                self.err(f"{mpath}.start_date", "is before the line's start_date")
+            if mstart and mend and mend < mstart:
+                self.err(f"{mpath}.end_date", "is before start_date")
+            mdrugs = self.drug_list(mdata.get("drugs"), f"{mpath}.drugs", mstart, mend)
+            if mstart:
+                maintenance = Maintenance(tuple(mdrugs), mstart, mend)
+        override = None
+        opath = f"{path}.refractory_override"
+        odata = self.obj(raw.get("refractory_override"), opath, {"refractory", "not_refractory", "reason"})
+        if odata is not None:
+            names = {d.name for d in drugs} | ({d.name for d in maintenance.drugs} if maintenance else set())
+            lists: dict[str, list[str]] = {}
+            for key in ("refractory", "not_refractory"):
+                values = odata.get(key) or []
+                if not isinstance(values, list):
+                    self.err(f"{opath}.{key}", "must be a list of drug names")
+                    values = []
+                lists[key] = []
+                for j, item in enumerate(values):
+                    name = self.drug_name(item, f"{opath}.{key}[{j}]")
+                    if name is None:
+                        continue
+                    if name not in names:
+                        self.err(f"{opath}.{key}[{j}]", f"{name} is not a drug of this line")
+                    elif self.catalog.drugs[name].class_code == R.STEROID_CLASS:
+                        self.err(f"{opath}.{key}[{j}]", "corticosteroids never count for refractoriness")
+                    else:
+                        lists[key].append(name)
+            for name in sorted(set(lists["refractory"]) & set(lists["not_refractory"])):
+                self.err(opath, f"{name} is listed as both refractory and not refractory")
+            reason = self.value(odata, "reason", opath, "str", required=True)
+            override = RefractoryOverride(tuple(lists["refractory"]), tuple(lists["not_refractory"]), reason or "")
+        regimen = self.value(raw, "regimen", path, "str")
+        best = self.value(raw, "best_response", path, ("enum", _RESPONSES))
+        stop = self.value(raw, "stop_reason", path, ("enum", _STOP))
+        if start is None:
+            return None
+        return Line(
+            i + 1,
+            tuple(drugs),
+            start,
+            end,
+            regimen,
+            transplant,
+            maintenance,
+            best,
+            progression,
+            stop,
+            override,
+        )
+
+    def later_than_restaging(self, lines: list[Line], today: date) -> None:
+        for i, line in enumerate(lines):
+            path = f"prior_lines[{i}]"
+            if line.start_date > today:
+                self.err("restaging.date", f"is before the start of line {i + 1} ({line.start_date.isoformat()})")
+            checks = [
+                ("end_date", line.end_date),
+                ("progression_date", line.progression_date),
+                ("transplant.date", line.transplant.date if line.transplant else None),
+            ]
+            if line.maintenance:
+                checks += [
+                    ("maintenance.start_date", line.maintenance.start_date),
+                    ("maintenance.end_date", line.maintenance.end_date),
+                ]
+            for name, value in checks:
+                if value and value > today and line.start_date <= today:
+                    self.err(f"{path}.{name}", f"is after restaging.date ({today.isoformat()})")
+            if i and line.start_date < lines[i - 1].start_date:
+                self.err(f"{path}.start_date", "lines must be ordered oldest first")
+
+    def parse(self, data: Any) -> Case:
+        if not isinstance(data, dict):
+            raise CaseFormatError([FieldError("(root)", "the case must be a JSON object")])
+        self.obj(data, "", {"format", "patient", "diagnosis", "prior_lines", "restaging", "preferences"})
+        fmt = data.get("format")
+        if fmt is None:
+            self.err("format", "is required")
+        elif fmt != CASE_FORMAT:
+            self.err("format", f"must be {CASE_FORMAT!r} (got {fmt!r})")
+        for key in ("patient", "diagnosis", "prior_lines", "restaging"):
+            if data.get(key) is None:
+                self.err(key, "is required")
+        patient = self.obj(data.get("patient"), "patient", {"age_years", "birth_date", "sex", "weight_kg", "height_cm"})
+        pvals = self.simple(
+            patient,
+            "patient",
+            {
+                "age_years": ("int", 18, 110),
+                "birth_date": "date",
+                "sex": ("enum", ("female", "male")),
+                "weight_kg": ("num", 25, 300),
+                "height_cm": ("num", 100, 230),
+            },
+        )
+        dx = self.obj(
+            data.get("diagnosis"),
+            "diagnosis",
+            {"date", "heavy_chain", "light_chain", "iss_stage", "ldh_above_uln", "cytogenetics"},
+        )
+        diagnosis = None
+        if dx is not None:
+            dx_date = self.value(dx, "date", "diagnosis", "date", required=True)
+            dvals = self.simple(
+                dx,
+                "diagnosis",
+                {
+                    "heavy_chain": ("enum", _HEAVY),
+                    "light_chain": ("enum", ("kappa", "lambda")),
+                    "iss_stage": ("int", 1, 3),
+                    "ldh_above_uln": "bool",
+                },
+            )
+            cyto = self.cytogenetics(dx.get("cytogenetics"), "diagnosis.cytogenetics")
+            if dx_date:
+                diagnosis = Diagnosis(dx_date, cytogenetics=cyto, **dvals)
+        raw_lines = data.get("prior_lines")
+        lines: list[Line] = []
+        if raw_lines is not None and not isinstance(raw_lines, list):
+            self.err("prior_lines", "must be a list")
+        elif raw_lines == []:
+            self.err("prior_lines", "at least one prior line is required: a case without one is not a relapse")
+        elif raw_lines:
+            for i, raw in enumerate(raw_lines):
+                line = self.line(raw, i, diagnosis.date if diagnosis else None)
+                if line is not None:
+                    lines.append(line)
+        rs = self.obj(
+            data.get("restaging"),
+            "restaging",
+            set(_RESTAGING_SIMPLE) | {"date", "cytogenetics", "cardiac", "vte"},
+        )
+        restaging = None
+        if rs is not None:
+            today = self.value(rs, "date", "restaging", "date", required=True)
+            rvals = self.simple(rs, "restaging", _RESTAGING_SIMPLE)
+            cyto = self.cytogenetics(rs.get("cytogenetics"), "restaging.cytogenetics")
+            cardiac = Cardiac(
+                **self.simple(self.obj(rs.get("cardiac"), "restaging.cardiac", _CARDIAC), "restaging.cardiac", _CARDIAC)
+            )
+            vte = Vte(**self.simple(self.obj(rs.get("vte"), "restaging.vte", _VTE), "restaging.vte", _VTE))
+            previous = rvals.get("previous_assessment_date")
+            if today and previous and previous > today:
+                self.err("restaging.previous_assessment_date", "is after restaging.date")
+            if today:
+                restaging = Restaging(date=today, cytogenetics=cyto, cardiac=cardiac, vte=vte, **rvals)
+                if len(lines) == len(raw_lines or []):
+                    self.later_than_restaging(lines, today)
+        prefs = Preferences(
+            **self.simple(self.obj(data.get("preferences"), "preferences", _PREFERENCES), "preferences", _PREFERENCES)
+        )
+        age = pvals.get("age_years")
+        birth = pvals.get("birth_date")
+        if (
+            patient is not None
+            and age is None
+            and birth is None
+            and "age_years" not in {e.field.split(".")[-1] for e in self.errors if e.field.startswith("patient.")}
+        ):
+            self.err("patient.age_years", "is required unless birth_date is given")
+        if birth and restaging:
+            computed = (
+                restaging.date.year
+                - birth.year
+                - ((restaging.date.month, restaging.date.day) < (birth.month, birth.day))
+            )
+            if not 18 <= computed <= 110:
+                self.err("patient.birth_date", f"gives age {computed} at restaging; must be between 18 and 110")
+            elif age is not None and age != computed:
+                self.err("patient.age_years", f"disagrees with birth_date (age {computed} at restaging.date)")
+            age = computed
+        if birth and diagnosis and birth > diagnosis.date:
+            self.err("patient.birth_date", "is after diagnosis.date")
+        if self.errors:
+            raise CaseFormatError(self.errors)
+        assert diagnosis is not None and restaging is not None and age is not None
+        person = Patient(age, birth, pvals.get("sex"), pvals.get("weight_kg"), pvals.get("height_cm"))
+        return Case(person, diagnosis, tuple(lines), restaging, prefs)
+
+
+def parse_case(data: Any, catalog: Catalog) -> Case:
+    """Validate a `myeloma-cds-case/1` dict against the catalog; CaseFormatError lists every problem."""
+    return _Parser(catalog).parse(data)
+
+
+# --- output ----------------------------------------------------------------------------------------
+
+
+def recommendation_to_dict(rec: Recommendation) -> dict[str, Any]:
+    cls = rec.classification
+    exposure = cls.exposure
+    return {
+        "format": RECOMMENDATION_FORMAT,
+        "engine_version": rec.engine_version,
+        "catalog_version": rec.catalog_version,
+        "label_jurisdiction": rec.label_jurisdiction,
+        "classification": {
+            "prior_lines": cls.prior_lines,
+            "setting": cls.setting,
+            "special_setting": cls.special_setting,
+            "lenalidomide_status": exposure.lenalidomide_status,
+            "exposed_drugs": list(exposure.exposed_drugs),
+            "refractory_drugs": list(exposure.refractory_drugs),
+            "refractory_classes": list(exposure.refractory_classes),
+            "triple_class_exposed": exposure.triple_class_exposed,
+            "triple_class_refractory": exposure.triple_class_refractory,
+            "penta_refractory": exposure.penta_refractory,
+            "bcma_exposed": exposure.bcma_exposed,
+            "bcma_progressed": exposure.bcma_progressed,
+            "relapse_type": cls.relapse_type,
+            "relapse_nature": cls.relapse_nature,
+            "risk": cls.risk,
+            "frailty": cls.frailty,
+            "creatinine_clearance_ml_min": cls.creatinine_clearance_ml_min,
+            "plasma_cell_leukemia": cls.plasma_cell_leukemia,
+            "extramedullary_disease": cls.extramedullary_disease,
+            "salvage_asct_candidate": cls.salvage_asct_candidate,
+            "basis": [{"rule": b.rule, "text": b.text, "facts": _plain(b.facts)} for b in cls.basis],
+        },
+        "first_choice": rec.first_choice,
+        "options": [
+            {
+                "regimen": o.regimen,
+                "name": o.name,
+                "rank": o.rank,
+                "tier": o.tier,
+                "reasons": [{"rule": r.rule, "text": r.text} for r in o.reasons],
+                "cautions": [{"code": c.code, "text": c.text} for c in o.cautions],
+                "note": o.note,
+                "evidence": None
+                if o.evidence is None
+                else {
+                    "trial": o.evidence.trial,
+                    "summary": o.evidence.summary,
+                    "verification": o.evidence.verification,
+                },
+            }
+            for o in rec.options
+        ],
+        "excluded": [
+            {
+                "regimen": e.regimen,
+                "reasons": [{"code": r.code, "rule": r.rule, "text": r.text} for r in e.reasons],
+            }
+            for e in rec.excluded
+        ],
+        "toxicity_notes": [
+            {"code": n.code, "text": n.text, "applies_to": list(n.applies_to)} for n in rec.toxicity_notes
+        ],
+        "duration_guidance": [{"code": m.code, "text": m.text} for m in rec.duration_guidance],
+        "pitfalls": [{"code": m.code, "text": m.text} for m in rec.pitfalls],
+        "warnings": [{"code": m.code, "text": m.text} for m in rec.warnings],
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Facts as JSON-ready values (dates as ISO strings, tuples as lists)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_plain(v) for v in value]
+        return sorted(items) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
