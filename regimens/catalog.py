@@ -23,44 +23,6 @@ from regimens import models as m
 FORMAT = "myeloma-cds-catalog/1"
 DEFAULT_CATALOG_FILE = Path(__file__).resolve().parent / "catalog" / "default.yaml"
 
-SETTINGS = set(m.Setting.values)
-FITNESSES = set(m.Fitness.values)
-TIERS = set(m.Tier.values)
-ROLES = set(m.Role.values)
-VERIFICATIONS = set(m.Verification.values)
-JURISDICTIONS = set(m.Jurisdiction.values)
-LABEL_STATUSES = set(m.LabelStatus.values)
-KINDS = set(m.RegimenKind.values)
-TEXT_KINDS = set(m.TextKind.values)
-CYTOGENETIC_REQUIREMENTS = set(m.CytogeneticRequirement.values)
-
-TOP_KEYS = {"format", "label", "classes", "drugs", "regimens", "texts"}
-CLASS_KEYS = {"code", "name", "cross_resistant"}
-DRUG_KEYS = {"name", "class", "route", "oral", "supportive_only", "lymphodepletion"}
-REGIMEN_KEYS = {
-    "code", "name", "kind", "description", "active", "all_oral", "intensive", "exempt_from_two_drug_rule",
-    "requires_cytogenetic", "off_label_by_design", "components", "labels", "settings", "cautions",
-    "toxicities", "regulatory", "trials",
-}  # fmt: skip
-COMPONENT_KEYS = {"drug", "role"}
-LABEL_KEYS = {
-    "status", "date", "min_prior_lines", "max_prior_lines", "classes_exposed", "drugs_exposed",
-    "drugs_refractory", "classes_refractory", "progression_on_last_line", "text",
-}  # fmt: skip
-SETTING_KEYS = {"setting", "fitness", "rank", "tier", "note"}
-CAUTION_KEYS = {"code", "text"}
-TOXICITY_KEYS = {"text", "verification", "source"}
-REGULATORY_KEYS = {"agency", "date", "event", "verification", "source"}
-TRIAL_KEYS = {
-    "name", "registry_id", "phase", "comparator", "n_randomized", "population", "citation", "pubmed_id",
-    "doi", "verification", "outcomes",
-}  # fmt: skip
-OUTCOME_KEYS = {
-    "metric", "analysis", "experimental", "control", "unit", "hr", "ci_low", "ci_high", "ci_level", "p",
-    "source", "verification", "field_verification", "note",
-}  # fmt: skip
-TEXT_KEYS = {"code", "kind", "text"}
-
 
 class CatalogFileError(Exception):
     """A catalog file that cannot be loaded; `problems` lists each one with its place."""
@@ -113,172 +75,17 @@ def content_hash(document: dict[str, Any]) -> str:
 
 
 def validate_document(doc: dict[str, Any]) -> list[Problem]:
-    """Every problem of a catalog document, each with its place (e.g. `regimens[DRd].settings[0].rank`)."""
-    problems: list[Problem] = []
+    """Every problem of a catalog document, each with its place (e.g. `regimens[DRd].settings[0].rank`).
 
-    def bad(place: str, message: str) -> None:
-        problems.append(Problem(place, message))
+    The engine's own catalog builder is the one validator, so a file that loads is a file the engine can use.
+    """
+    from regimens.engine import Catalog, CatalogError
 
-    def check_keys(place: str, value: Any, allowed: set[str], required: set[str]) -> bool:
-        if not isinstance(value, dict):
-            bad(place, "must be a mapping")
-            return False
-        for key in sorted(set(value) - allowed):
-            bad(f"{place}.{key}", "unknown field")
-        for key in sorted(required - set(value)):
-            bad(f"{place}.{key}", "is required")
-        return True
-
-    def check_list(place: str, value: Any) -> list:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            bad(place, "must be a list")
-            return []
-        return value
-
-    def check_choice(place: str, value: Any, allowed: set[str]) -> None:
-        if value not in allowed:
-            bad(place, f"unknown value {value!r} (expected one of {', '.join(sorted(allowed))})")
-
-    if not check_keys("catalog", doc, TOP_KEYS, {"format", "classes", "drugs", "regimens"}):
-        return problems
-    if doc.get("format") != FORMAT:
-        bad("format", f"must be {FORMAT!r}")
-
-    class_codes: set[str] = set()
-    for i, item in enumerate(check_list("classes", doc.get("classes"))):
-        place = f"classes[{i}]"
-        if check_keys(place, item, CLASS_KEYS, {"code", "name"}):
-            code = item.get("code")
-            if code in class_codes:
-                bad(f"classes[{code}]", "duplicate class code")
-            class_codes.add(code)
-
-    drug_names: set[str] = set()
-    for i, item in enumerate(check_list("drugs", doc.get("drugs"))):
-        if not check_keys(f"drugs[{i}]", item, DRUG_KEYS, {"name", "class"}):
-            continue
-        name = item.get("name")
-        place = f"drugs[{name}]"
-        if name in drug_names:
-            bad(place, "duplicate drug name")
-        if isinstance(name, str) and name != name.lower():
-            bad(f"{place}.name", "must be a lower-case generic name")
-        drug_names.add(name)
-        if item.get("class") not in class_codes:
-            bad(f"{place}.class", f"unknown class {item.get('class')!r}")
-
-    regimen_codes: set[str] = set()
-    ranks: dict[tuple[str, str, int], str] = {}
-    for i, reg in enumerate(check_list("regimens", doc.get("regimens"))):
-        code = reg.get("code") if isinstance(reg, dict) else None
-        place = f"regimens[{code if code is not None else i}]"
-        if not check_keys(place, reg, REGIMEN_KEYS, {"code", "name", "components"}):
-            continue
-        if code in regimen_codes:
-            bad(place, "duplicate regimen code")
-        regimen_codes.add(code)
-        check_choice(f"{place}.kind", reg.get("kind", "regimen"), KINDS)
-        if reg.get("requires_cytogenetic") is not None:
-            check_choice(f"{place}.requires_cytogenetic", reg["requires_cytogenetic"], CYTOGENETIC_REQUIREMENTS)
-
-        seen_drugs: set[str] = set()
-        active = 0
-        for j, comp in enumerate(check_list(f"{place}.components", reg.get("components"))):
-            cplace = f"{place}.components[{j}]"
-            if not check_keys(cplace, comp, COMPONENT_KEYS, {"drug"}):
-                continue
-            drug = comp.get("drug")
-            if drug not in drug_names:
-                bad(f"{cplace}.drug", f"unknown drug {drug!r}")
-            if drug in seen_drugs:
-                bad(f"{cplace}.drug", f"{drug} appears twice in this regimen")
-            seen_drugs.add(drug)
-            role = comp.get("role", "active")
-            check_choice(f"{cplace}.role", role, ROLES)
-            active += role == "active"
-        if reg.get("kind", "regimen") == "regimen" and not active:
-            bad(f"{place}.components", "needs at least one active component")
-
-        labels = reg.get("labels") or {}
-        if not isinstance(labels, dict):
-            bad(f"{place}.labels", "must be a mapping of jurisdiction to label")
-            labels = {}
-        for jurisdiction, label in labels.items():
-            lplace = f"{place}.labels.{jurisdiction}"
-            if jurisdiction not in JURISDICTIONS:
-                bad(lplace, "jurisdiction must be US or EU")
-            if not check_keys(lplace, label, LABEL_KEYS, {"status"}):
-                continue
-            check_choice(f"{lplace}.status", label.get("status"), LABEL_STATUSES)
-            low, high = label.get("min_prior_lines"), label.get("max_prior_lines")
-            if low is not None and high is not None and low > high:
-                bad(f"{lplace}.max_prior_lines", f"{high} is below min_prior_lines {low}")
-            for key, known, what in (
-                ("classes_exposed", class_codes, "class"),
-                ("classes_refractory", class_codes, "class"),
-                ("drugs_exposed", drug_names, "drug"),
-                ("drugs_refractory", drug_names, "drug"),
-            ):
-                for value in check_list(f"{lplace}.{key}", label.get(key)):
-                    if value not in known:
-                        bad(f"{lplace}.{key}", f"unknown {what} {value!r}")
-
-        for j, pref in enumerate(check_list(f"{place}.settings", reg.get("settings"))):
-            pplace = f"{place}.settings[{j}]"
-            if not check_keys(pplace, pref, SETTING_KEYS, {"setting", "rank", "tier"}):
-                continue
-            setting, fitness = pref.get("setting"), pref.get("fitness", "any")
-            check_choice(f"{pplace}.setting", setting, SETTINGS)
-            check_choice(f"{pplace}.fitness", fitness, FITNESSES)
-            check_choice(f"{pplace}.tier", pref.get("tier"), TIERS)
-            rank = pref.get("rank")
-            if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
-                bad(f"{pplace}.rank", "must be a whole number from 1")
-                continue
-            key = (setting, fitness, rank)
-            if key in ranks:
-                bad(f"{pplace}.rank", f"rank {rank} in {setting} ({fitness}) is already taken by {ranks[key]}")
-            ranks[key] = code
-
-        for j, item in enumerate(check_list(f"{place}.cautions", reg.get("cautions"))):
-            check_keys(f"{place}.cautions[{j}]", item, CAUTION_KEYS, {"code", "text"})
-        for j, item in enumerate(check_list(f"{place}.toxicities", reg.get("toxicities"))):
-            if check_keys(f"{place}.toxicities[{j}]", item, TOXICITY_KEYS, {"text"}):
-                check_choice(f"{place}.toxicities[{j}].verification", item.get("verification"), VERIFICATIONS)
-        for j, item in enumerate(check_list(f"{place}.regulatory", reg.get("regulatory"))):
-            if check_keys(f"{place}.regulatory[{j}]", item, REGULATORY_KEYS, {"agency", "event"}):
-                check_choice(f"{place}.regulatory[{j}].verification", item.get("verification"), VERIFICATIONS)
-        for j, trial in enumerate(check_list(f"{place}.trials", reg.get("trials"))):
-            tplace = f"{place}.trials[{j}]"
-            if not check_keys(tplace, trial, TRIAL_KEYS, {"name"}):
-                continue
-            check_choice(f"{tplace}.verification", trial.get("verification"), VERIFICATIONS)
-            for k, out in enumerate(check_list(f"{tplace}.outcomes", trial.get("outcomes"))):
-                oplace = f"{tplace}.outcomes[{k}]"
-                if not check_keys(oplace, out, OUTCOME_KEYS, {"metric", "analysis"}):
-                    continue
-                check_choice(f"{oplace}.verification", out.get("verification"), VERIFICATIONS)
-                hr, low, high = out.get("hr"), out.get("ci_low"), out.get("ci_high")
-                numbers = [v for v in (hr, low, high) if v is not None]
-                if any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in numbers):
-                    bad(f"{oplace}.hr", "HR and CI must be numbers")
-                    continue
-                if low is not None and high is not None and low > high:
-                    bad(f"{oplace}.ci_low", f"CI {low}-{high} is reversed")
-                if None not in (hr, low, high) and not (low <= hr <= high):
-                    bad(f"{oplace}.hr", f"HR {hr} lies outside its CI {low}-{high}")
-
-    text_codes: set[str] = set()
-    for i, item in enumerate(check_list("texts", doc.get("texts"))):
-        if not check_keys(f"texts[{i}]", item, TEXT_KEYS, {"code", "kind", "text"}):
-            continue
-        if item["code"] in text_codes:
-            bad(f"texts[{item['code']}]", "duplicate text code")
-        text_codes.add(item["code"])
-        check_choice(f"texts[{item['code']}].kind", item.get("kind"), TEXT_KINDS)
-    return problems
+    try:
+        Catalog.from_dict(doc, version="validation")
+    except CatalogError as exc:
+        return [Problem(*p.split(": ", 1)) if ": " in p else Problem("catalog", p) for p in exc.problems]
+    return []
 
 
 # --- normal form ---------------------------------------------------------------------------------------

@@ -269,7 +269,7 @@ def _pick_row(outcomes: tuple[OutcomeSpec, ...]) -> OutcomeSpec | None:
     for metric in SUMMARY_METRICS:
         rows = [row for row in outcomes if row.metric == metric]
         if rows:
-            verified = [row for row in rows if (row.verification or "").startswith("verified")]
+            verified = [row for row in rows if row.verification == "verified"]
             return (verified or rows)[0]
     return outcomes[0] if outcomes else None
 
@@ -313,8 +313,8 @@ def evidence_for(trials: tuple[TrialSpec, ...]) -> Evidence | None:
         verification = trial.verification or "from_memory"
     else:
         summary = f"{trial.name}: {summarise_row(row)}"
-        verification = "verified" if (row.verification or "").startswith("verified") else "from_memory"
-        overridden = [name for name, value in row.field_verification if not value.startswith("verified")]
+        verification = "verified" if row.verification == "verified" else "from_memory"
+        overridden = [name for name, value in row.field_verification if value != "verified"]
         if verification == "verified" and overridden:
             verification = f"verified except {', '.join(overridden)} (from_memory)"
     return Evidence(trial=trial.name, summary=summary, verification=verification)

@@ -16,6 +16,7 @@ from .catalog import (
     SETTINGS,
     TEXT_KINDS,
     TIERS,
+    VERIFICATION,
     Catalog,
     CatalogError,
     CautionSpec,
@@ -283,7 +284,8 @@ class _Builder:
         codes: set[str] = set()
         ranks: dict[tuple[str, str, int], str] = {}
         for i, item in enumerate(self.list_of(data, "regimens", "catalog")):
-            if not self.keys(item, _REGIMEN_KEYS, f"regimens[{i}]"):
+            named = item.get("code") if isinstance(item, dict) and isinstance(item.get("code"), str) else i
+            if not self.keys(item, _REGIMEN_KEYS, f"regimens[{named}]"):
                 continue
             code = self.text(item, "code", f"regimens[{i}]", required=True)
             if code is None:
@@ -312,9 +314,11 @@ class _Builder:
                     if ccode and ctext:
                         cautions.append(CautionSpec(ccode, ctext))
             for j, tox in enumerate(self.list_of(item, "toxicities", place)):
-                self.keys(tox, _TOXICITY_KEYS, f"{place}.toxicities[{j}]")
+                if self.keys(tox, _TOXICITY_KEYS, f"{place}.toxicities[{j}]"):
+                    self.verification(tox, f"{place}.toxicities[{j}]")
             for j, event in enumerate(self.list_of(item, "regulatory", place)):
-                self.keys(event, _REGULATORY_KEYS, f"{place}.regulatory[{j}]")
+                if self.keys(event, _REGULATORY_KEYS, f"{place}.regulatory[{j}]"):
+                    self.verification(event, f"{place}.regulatory[{j}]")
             trials = self.build_trials(item, place)
             active = tuple(c for c in components if c.role == "active")
             regimens.append(
@@ -431,19 +435,28 @@ class _Builder:
                     if value not in known:
                         self.fail(f"{lplace}.{key}", f"unknown {what} {value!r}")
                 lists[key] = values
+            low_lines = self.integer(label, "min_prior_lines", lplace)
+            high_lines = self.integer(label, "max_prior_lines", lplace)
+            if low_lines is not None and high_lines is not None and low_lines > high_lines:
+                self.fail(f"{lplace}.max_prior_lines", f"{high_lines} is below min_prior_lines {low_lines}")
             labels.append(
                 LabelSpec(
                     jurisdiction=jurisdiction,
                     status=status,
                     date=self.text(label, "date", lplace),
-                    min_prior_lines=self.integer(label, "min_prior_lines", lplace),
-                    max_prior_lines=self.integer(label, "max_prior_lines", lplace),
+                    min_prior_lines=low_lines,
+                    max_prior_lines=high_lines,
                     progression_on_last_line=self.flag(label, "progression_on_last_line", lplace),
                     text=self.text(label, "text", lplace),
                     **lists,
                 )
             )
         return tuple(labels)
+
+    def verification(self, row: dict[str, Any], place: str) -> None:
+        value = row.get("verification")
+        if value is not None and value not in VERIFICATION:
+            self.fail(f"{place}.verification", f"unknown verification {value!r} (verified or from_memory)")
 
     def build_trials(self, item: dict[str, Any], place: str) -> tuple[TrialSpec, ...]:
         trials: list[TrialSpec] = []
@@ -459,8 +472,11 @@ class _Builder:
                 hr = self.number(row, "hr", oplace)
                 low = self.number(row, "ci_low", oplace)
                 high = self.number(row, "ci_high", oplace)
-                if hr is not None and low is not None and high is not None and not low <= hr <= high:
+                if low is not None and high is not None and low > high:
+                    self.fail(f"{oplace}.ci_low", f"CI {low}-{high} is reversed")
+                elif hr is not None and low is not None and high is not None and not low <= hr <= high:
                     self.fail(f"{oplace}.hr", f"HR {hr} lies outside its own CI {low}-{high}")
+                self.verification(row, oplace)
                 fv = row.get("field_verification") or {}
                 outcomes.append(
                     OutcomeSpec(
@@ -482,6 +498,7 @@ class _Builder:
                         note=self.text(row, "note", oplace),
                     )
                 )
+            self.verification(trial, tplace)
             n = trial.get("n_randomized")
             trials.append(
                 TrialSpec(

@@ -34,7 +34,7 @@ def test_wrong_format() -> None:
 def test_unknown_key() -> None:
     doc = catalog_doc()
     regimen(doc, "DRd")["colour"] = "red"
-    assert problems(doc) == ["regimens[0].colour: unknown key"]
+    assert problems(doc) == ["regimens[DRd].colour: unknown key"]
 
 
 def test_unknown_drug_and_class() -> None:

@@ -617,7 +617,7 @@ def test_reading_engine_evidence_uses_one_outcome_row() -> None:
             "hr": 0.44,
             "ci_low": 0.35,
             "ci_high": 0.55,
-            "verification": "verified: x",
+            "verification": "verified",
         },
     ]
     summary = Catalog.from_dict(doc, "t").by_code["DRd"].evidence.summary
