@@ -257,7 +257,7 @@ class Toxicity(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     text = models.TextField()
     verification = models.CharField(max_length=12, choices=Verification.choices)
-    source = models.CharField(max_length=400, blank=True)
+    source = models.TextField(blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -275,7 +275,7 @@ class RegulatoryEvent(models.Model):
     date = models.CharField(max_length=10, blank=True, help_text="YYYY, YYYY-MM or YYYY-MM-DD.")
     event = models.TextField()
     verification = models.CharField(max_length=12, choices=Verification.choices)
-    source = models.CharField(max_length=400, blank=True)
+    source = models.TextField(blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -323,7 +323,7 @@ class Outcome(models.Model):
     ci_high = models.DecimalField("CI high", max_digits=6, decimal_places=3, null=True, blank=True)
     ci_level = models.CharField("CI level", max_length=10, blank=True)
     p = models.CharField("p", max_length=30, blank=True)
-    source = models.CharField(max_length=400, blank=True)
+    source = models.TextField(blank=True)
     verification = models.CharField(max_length=12, choices=Verification.choices)
     field_verification = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)

@@ -54,13 +54,56 @@ def catalog_load(*, document: dict[str, Any], by=None, note: str = "") -> LoadRe
     Classes, drugs and texts are upserted by their keys; a regimen whose content differs is rewritten as a
     whole (its components, labels, preferences and evidence). Entries absent from the document are kept.
     """
-    problems = doc.validate_document(document)
+    problems = doc.validate_document(document) or _too_long(document)
     if problems:
         raise doc.CatalogFileError(problems)
     try:
         return _load(document, by=by, note=note)
     except IntegrityError as exc:
         raise doc.CatalogFileError([doc.Problem("catalog", f"conflicts with the catalog in the database: {exc}")])
+
+
+# Which model field each text of the document is stored in, so that lengths are checked before writing.
+_LENGTHS = {
+    "classes": (m.DrugClass, ["code", "name"]),
+    "drugs": (m.Drug, ["name", "route"]),
+    "texts": (m.EngineText, ["code"]),
+}
+_REGIMEN_PARTS = {
+    None: (m.Regimen, ["code", "name"]),
+    "settings": (m.SettingPreference, ["note"]),
+    "cautions": (m.RegimenCaution, ["code"]),
+    "regulatory": (m.RegulatoryEvent, ["agency", "date"]),
+    "trials": (m.Trial, ["name", "registry_id", "phase", "comparator", "citation", "pubmed_id", "doi"]),
+}
+_OUTCOME_FIELDS = ["metric", "analysis", "experimental", "control", "unit", "ci_level", "p"]
+
+
+def _too_long(document: dict[str, Any]) -> list[doc.Problem]:
+    problems: list[doc.Problem] = []
+
+    def check(model, fields, item, place):
+        for name in fields:
+            limit = model._meta.get_field(name).max_length
+            value = item.get(name)
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool) and len(str(value)) > limit:
+                problems.append(doc.Problem(f"{place}.{name}", f"is {len(str(value))} characters; at most {limit}"))
+
+    for key, (model, fields) in _LENGTHS.items():
+        for i, item in enumerate(document.get(key) or []):
+            check(model, fields, item, f"{key}[{i}]")
+    for reg in document.get("regimens") or []:
+        place = f"regimens[{reg.get('code')}]"
+        for part, (model, fields) in _REGIMEN_PARTS.items():
+            items = [reg] if part is None else reg.get(part) or []
+            for j, item in enumerate(items):
+                check(model, fields, item, place if part is None else f"{place}.{part}[{j}]")
+        for jurisdiction, label in (reg.get("labels") or {}).items():
+            check(m.RegimenLabel, ["date", "text"], label, f"{place}.labels.{jurisdiction}")
+        for j, trial in enumerate(reg.get("trials") or []):
+            for k, outcome in enumerate(trial.get("outcomes") or []):
+                check(m.Outcome, _OUTCOME_FIELDS, outcome, f"{place}.trials[{j}].outcomes[{k}]")
+    return problems
 
 
 @transaction.atomic

@@ -211,3 +211,12 @@ def test_json_files_load_too(db, tmp_path):
     path.write_text(json.dumps(default_document()))
     result = catalog_load(document=read_document(path))
     assert result.changed and len(result.created) == len(default_document()["regimens"])
+
+
+def test_a_text_too_long_for_its_field_is_reported_with_its_place(default_catalog, tmp_path, capsys):
+    def long_analysis(regs, doc):
+        regs["DRd"]["trials"][0]["outcomes"][0]["analysis"] = "x" * 301
+
+    with pytest.raises(CommandError):
+        load_file(write(tmp_path, broken(long_analysis)))
+    assert "regimens[DRd].trials[0].outcomes[0].analysis: is 301 characters; at most 300" in capsys.readouterr().err
