@@ -17,6 +17,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("catalog/", include("regimens.urls")),
+    path("patients/", include("patients.urls")),
     path("api/v1/recommend", recommend_api.recommend, name="api-recommend"),
     path("admin/", admin.site.urls),
 ]

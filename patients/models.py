@@ -1,0 +1,599 @@
+"""Patient records: the patient, every prior line of therapy, each restaging at relapse, and the saved cases.
+
+Field names follow the case exchange format (`myeloma-cds-case/1`, see case-format.md) so that
+`patients.services.case_from_records` maps records to a case one to one. Units are part of every name and
+label. `None` always means "not known" (or "not tested"), never "normal" or "absent".
+
+The database refuses impossible records: CheckConstraints cover value ranges, date order and choice values.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+# --- choices -----------------------------------------------------------------------------------------------
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+
+
+class HeavyChain(models.TextChoices):
+    IGG = "IgG", "IgG"
+    IGA = "IgA", "IgA"
+    IGD = "IgD", "IgD"
+    IGE = "IgE", "IgE"
+    IGM = "IgM", "IgM"
+    LIGHT_CHAIN_ONLY = "light_chain_only", "Light chain only"
+    NON_SECRETORY = "non_secretory", "Non-secretory"
+
+
+class LightChain(models.TextChoices):
+    KAPPA = "kappa", "Kappa"
+    LAMBDA = "lambda", "Lambda"
+
+
+class Del1p32(models.TextChoices):
+    NONE = "none", "Not deleted"
+    MONOALLELIC = "monoallelic", "Monoallelic deletion"
+    BIALLELIC = "biallelic", "Biallelic deletion"
+
+
+class TransplantType(models.TextChoices):
+    AUTOLOGOUS = "autologous", "Autologous"
+    ALLOGENEIC = "allogeneic", "Allogeneic"
+
+
+class Response(models.TextChoices):
+    SCR = "sCR", "sCR (stringent complete response)"
+    CR = "CR", "CR (complete response)"
+    VGPR = "VGPR", "VGPR (very good partial response)"
+    PR = "PR", "PR (partial response)"
+    MR = "MR", "MR (minimal response)"
+    SD = "SD", "SD (stable disease)"
+    PD = "PD", "PD (progressive disease)"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class StopReason(models.TextChoices):
+    PROGRESSION = "progression", "Progression"
+    TOXICITY = "toxicity", "Toxicity"
+    COMPLETED = "completed", "Completed as planned"
+    PATIENT_CHOICE = "patient_choice", "Patient choice"
+    OTHER = "other", "Other"
+    ONGOING = "ongoing", "Ongoing"
+
+
+class Override(models.TextChoices):
+    REFRACTORY = "refractory", "Refractory (override)"
+    NOT_REFRACTORY = "not_refractory", "Not refractory (override)"
+
+
+class Plasmacytoma(models.TextChoices):
+    NONE = "none", "None"
+    PARASKELETAL = "paraskeletal", "Paraskeletal"
+    EXTRAMEDULLARY = "extramedullary", "Extramedullary"
+
+
+class RestagingStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    COMPLETE = "complete", "Complete"
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    READY_FOR_BOARD = "ready_for_board", "Ready for the tumour board"
+    DISCUSSED = "discussed", "Discussed"
+    DECIDED = "decided", "Decided"
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    CREATE = "create", "Created"
+    UPDATE = "update", "Updated"
+    EXPORT = "export", "Exported"
+
+
+# --- field and constraint helpers ----------------------------------------------------------------------------
+
+
+def _tri(label: str) -> models.BooleanField:
+    """A yes / no / not known finding: null is "not known" (or "not tested"), never "no"."""
+    return models.BooleanField(label, null=True, blank=True, default=None)
+
+
+def _number(label: str, low: float = 0, high: float | None = None, help_text: str = "") -> models.FloatField:
+    validators = [MinValueValidator(low)] + ([MaxValueValidator(high)] if high is not None else [])
+    return models.FloatField(label, null=True, blank=True, validators=validators, help_text=help_text)
+
+
+def _positive_number(label: str, high: float) -> models.FloatField:
+    """A value that must be greater than 0 (it divides, e.g. creatinine in Cockcroft-Gault)."""
+    return models.FloatField(label, null=True, blank=True, validators=[_greater_than_zero, MaxValueValidator(high)])
+
+
+def _greater_than_zero(value: float) -> None:
+    if value is not None and value <= 0:
+        raise ValidationError("Must be greater than 0.", code="min_value")
+
+
+def _whole(label: str, low: int, high: int) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        label, null=True, blank=True, validators=[MinValueValidator(low), MaxValueValidator(high)]
+    )
+
+
+def _range(prefix: str, field: str, low: float | None = None, high: float | None = None) -> models.CheckConstraint:
+    """`field` is null or within [low, high]."""
+    condition = Q()
+    if low is not None:
+        condition &= Q(**{f"{field}__gte": low})
+    if high is not None:
+        condition &= Q(**{f"{field}__lte": high})
+    return models.CheckConstraint(condition=Q(**{f"{field}__isnull": True}) | condition, name=f"{prefix}_{field}_range")
+
+
+def _choice(prefix: str, field: str, choices: type[models.TextChoices], blank: bool = True) -> models.CheckConstraint:
+    allowed = Q(**{f"{field}__in": choices.values})
+    if blank:
+        allowed |= Q(**{field: ""})
+    return models.CheckConstraint(condition=allowed, name=f"{prefix}_{field}_valid")
+
+
+def _not_before(prefix: str, later: str, earlier: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{later}__isnull": True})
+        | Q(**{f"{earlier}__isnull": True})
+        | Q(**{f"{later}__gte": F(earlier)}),
+        name=f"{prefix}_{later}_not_before_{earlier}",
+    )
+
+
+CYTOGENETIC_FIELDS = (
+    "del_17p",
+    "del_17p_clonal_fraction_pct",
+    "tp53_mutation",
+    "t_4_14",
+    "t_14_16",
+    "t_14_20",
+    "t_11_14",
+    "gain_1q",
+    "amp_1q",
+    "del_1p32",
+)
+CYTOGENETIC_FINDINGS = tuple(
+    name for name in CYTOGENETIC_FIELDS if name not in ("del_17p_clonal_fraction_pct", "del_1p32")
+)
+
+
+class CheckedByDatabase(models.Model):
+    """Records whose CheckConstraints the database enforces. Model validation skips them: checking each one
+    from Python costs one query (forms and services check ranges, choices and date order in Python, and the
+    database refuses anything that slips through)."""
+
+    class Meta:
+        abstract = True
+
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=False):
+        super().full_clean(exclude=exclude, validate_unique=validate_unique, validate_constraints=validate_constraints)
+
+
+# --- patient -------------------------------------------------------------------------------------------------
+
+
+class Patient(CheckedByDatabase):
+    mrn = models.CharField("MRN (medical record number)", max_length=40, unique=True)
+    name = models.CharField("Full name", max_length=200)
+    birth_date = models.DateField(
+        "Birth date",
+        null=True,
+        blank=True,
+        help_text="Leave blank only when unknown; the restaging then asks for the age.",
+    )
+    sex = models.CharField("Sex", max_length=6, choices=Sex.choices, blank=True)
+    weight_kg = _number("Weight (kg)", 25, 300)
+    height_cm = _number("Height (cm)", 100, 230)
+    diagnosis_date = models.DateField("Diagnosis date")
+    heavy_chain = models.CharField("Heavy chain isotype", max_length=20, choices=HeavyChain.choices, blank=True)
+    light_chain = models.CharField("Light chain", max_length=6, choices=LightChain.choices, blank=True)
+    iss_stage = _whole("ISS stage at diagnosis (1-3)", 1, 3)
+    ldh_above_uln = _tri("LDH above the upper limit of normal at diagnosis")
+    # FISH at diagnosis (each finding true / false / null = not tested)
+    dx_del_17p = _tri("del(17p) at diagnosis")
+    dx_del_17p_clonal_fraction_pct = _number("del(17p) clonal fraction at diagnosis (%)", 0, 100)
+    dx_tp53_mutation = _tri("TP53 mutation at diagnosis")
+    dx_t_4_14 = _tri("t(4;14) at diagnosis")
+    dx_t_14_16 = _tri("t(14;16) at diagnosis")
+    dx_t_14_20 = _tri("t(14;20) at diagnosis")
+    dx_t_11_14 = _tri("t(11;14) at diagnosis")
+    dx_gain_1q = _tri("1q gain (3 copies) at diagnosis")
+    dx_amp_1q = _tri("1q amplification (4 or more copies) at diagnosis")
+    dx_del_1p32 = models.CharField("del(1p32) at diagnosis", max_length=12, choices=Del1p32.choices, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "mrn"]
+        indexes = [models.Index(fields=["name"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(mrn=""), name="patient_mrn_not_blank"),
+            _not_before("patient", "diagnosis_date", "birth_date"),
+            _range("patient", "weight_kg", 25, 300),
+            _range("patient", "height_cm", 100, 230),
+            _range("patient", "iss_stage", 1, 3),
+            _range("patient", "dx_del_17p_clonal_fraction_pct", 0, 100),
+            _choice("patient", "sex", Sex),
+            _choice("patient", "heavy_chain", HeavyChain),
+            _choice("patient", "light_chain", LightChain),
+            _choice("patient", "dx_del_1p32", Del1p32),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.mrn})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("patients:detail", args=[self.pk])
+
+    def age_on(self, day) -> int | None:
+        """Completed years on a day (None without a birth date)."""
+        if not self.birth_date:
+            return None
+        return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+    @property
+    def age_today(self) -> int | None:
+        return self.age_on(timezone.localdate())
+
+    def diagnosis_cytogenetics(self) -> dict:
+        return {name: getattr(self, f"dx_{name}") for name in CYTOGENETIC_FIELDS}
+
+
+# --- lines of therapy ------------------------------------------------------------------------------------
+
+
+class TherapyLine(CheckedByDatabase):
+    """One prior line of therapy. Its drugs (main and maintenance) are LineDrug rows."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="lines")
+    number = models.PositiveSmallIntegerField("Line number", validators=[MinValueValidator(1)])
+    regimen = models.ForeignKey(
+        "regimens.Regimen",
+        to_field="code",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="Catalog regimen",
+    )
+    regimen_label = models.CharField(
+        "Regimen label (when not in the catalog)", max_length=80, blank=True, help_text="e.g. VRd, trial drug"
+    )
+    start_date = models.DateField("Start date")
+    end_date = models.DateField(
+        "End date (last dose of the main drugs)", null=True, blank=True, help_text="Blank: still ongoing."
+    )
+    transplant_type = models.CharField("Transplant", max_length=12, choices=TransplantType.choices, blank=True)
+    transplant_date = models.DateField("Transplant date", null=True, blank=True)
+    maintenance_start_date = models.DateField("Maintenance start date", null=True, blank=True)
+    maintenance_end_date = models.DateField(
+        "Maintenance end date", null=True, blank=True, help_text="Blank: maintenance still ongoing (or none)."
+    )
+    best_response = models.CharField("Best response", max_length=8, choices=Response.choices, blank=True)
+    progression_date = models.DateField(
+        "Progression date", null=True, blank=True, help_text="Confirmed progression that ended this line."
+    )
+    stop_reason = models.CharField("Stop reason", max_length=16, choices=StopReason.choices, blank=True)
+    override_reason = models.CharField(
+        "Reason for the refractoriness override",
+        max_length=300,
+        blank=True,
+        help_text="Required when a drug's refractoriness is overridden.",
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["patient", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "number"], name="line_number_once_per_patient"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="line_number_from_1"),
+            _not_before("line", "end_date", "start_date"),
+            _not_before("line", "progression_date", "start_date"),
+            _not_before("line", "transplant_date", "start_date"),
+            _not_before("line", "maintenance_start_date", "start_date"),
+            _not_before("line", "maintenance_end_date", "maintenance_start_date"),
+            models.CheckConstraint(
+                condition=(Q(transplant_type="") & Q(transplant_date__isnull=True))
+                | (~Q(transplant_type="") & Q(transplant_date__isnull=False)),
+                name="line_transplant_type_and_date_together",
+            ),
+            models.CheckConstraint(
+                condition=Q(regimen__isnull=True) | Q(regimen_label=""), name="line_regimen_code_or_label"
+            ),
+            models.CheckConstraint(
+                condition=Q(maintenance_end_date__isnull=True) | Q(maintenance_start_date__isnull=False),
+                name="line_maintenance_end_needs_start",
+            ),
+            _choice("line", "transplant_type", TransplantType),
+            _choice("line", "best_response", Response),
+            _choice("line", "stop_reason", StopReason),
+        ]
+
+    def __str__(self) -> str:
+        return f"Line {self.number}" + (f" ({self.regimen_name})" if self.regimen_name else "")
+
+    @property
+    def regimen_name(self) -> str:
+        """The catalog code (no query: the foreign key holds the code) or the free label."""
+        return self.regimen_id or self.regimen_label
+
+
+class LineDrug(CheckedByDatabase):
+    """A drug given on a line, in its main part or its maintenance. Own dates only when they differ from the
+    line's (blank start = the line's start; blank end = the line's end, unless marked still ongoing)."""
+
+    line = models.ForeignKey(TherapyLine, on_delete=models.CASCADE, related_name="drugs")
+    drug = models.ForeignKey("regimens.Drug", on_delete=models.PROTECT, related_name="+")
+    is_maintenance = models.BooleanField("Maintenance", default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    start_date = models.DateField("Own start date", null=True, blank=True)
+    end_date = models.DateField("Own end date", null=True, blank=True)
+    still_ongoing = models.BooleanField("Still ongoing", default=False)
+    override = models.CharField(
+        "Refractoriness override", max_length=16, choices=Override.choices, blank=True, help_text="Needs a reason."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["line", "is_maintenance", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "drug", "is_maintenance"], name="line_drug_once_per_part"),
+            _not_before("line_drug", "end_date", "start_date"),
+            models.CheckConstraint(
+                condition=Q(still_ongoing=False) | Q(end_date__isnull=True), name="line_drug_ongoing_has_no_end"
+            ),
+            _choice("line_drug", "override", Override),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.drug_id} on {self.line}"
+
+    @property
+    def has_own_dates(self) -> bool:
+        return bool(self.start_date or self.end_date or self.still_ongoing)
+
+
+# --- restaging ----------------------------------------------------------------------------------------------
+
+
+# Value ranges of the restaging numbers (the fields carry the same ranges as validators; a test checks both).
+# Divisors must be greater than 0 (their range's lower bound 0 is then exclusive).
+RESTAGING_POSITIVE = ("creatinine_mg_dl", "creatinine_baseline_mg_dl", "ldh_uln_u_l")
+RESTAGING_RANGES = {
+    "serum_m_protein_g_dl": (0, 20),
+    "serum_m_protein_nadir_g_dl": (0, 20),
+    "serum_m_protein_previous_g_dl": (0, 20),
+    "urine_m_protein_mg_24h": (0, 50000),
+    "urine_m_protein_nadir_mg_24h": (0, 50000),
+    "urine_m_protein_previous_mg_24h": (0, 50000),
+    "involved_flc_mg_l": (0, 100000),
+    "uninvolved_flc_mg_l": (0, 100000),
+    "involved_flc_nadir_mg_l": (0, 100000),
+    "involved_flc_previous_mg_l": (0, 100000),
+    "creatinine_mg_dl": (0, 30),
+    "creatinine_baseline_mg_dl": (0, 30),
+    "calcium_mg_dl": (0, 30),
+    "albumin_g_dl": (0, 10),
+    "hemoglobin_g_dl": (0, 25),
+    "hemoglobin_baseline_g_dl": (0, 25),
+    "ldh_u_l": (0, 100000),
+    "ldh_uln_u_l": (0, 100000),
+    "beta2_microglobulin_mg_l": (0, 1000),
+    "igg_mg_dl": (0, 30000),
+    "bone_marrow_plasma_cells_pct": (0, 100),
+    "del_17p_clonal_fraction_pct": (0, 100),
+    "circulating_plasma_cells_pct": (0, 100),
+    "age_years": (18, 110),
+    "ecog": (0, 4),
+    "charlson_comorbidity_index": (0, 37),
+    "adl": (0, 6),
+    "iadl": (0, 8),
+    "peripheral_neuropathy_grade": (0, 4),
+    "heart_failure_nyha": (1, 4),
+}
+
+
+class Restaging(CheckedByDatabase):
+    """The assessment at a relapse: every restaging field of the case format, plus the patient's preferences."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="restagings")
+    status = models.CharField(max_length=10, choices=RestagingStatus.choices, default=RestagingStatus.DRAFT)
+    date = models.DateField("Restaging date")
+    age_years = _whole("Age at restaging (years)", 18, 110)
+    # Markers
+    serum_m_protein_g_dl = _number("Serum M-protein (g/dL)", 0, 20)
+    serum_m_protein_nadir_g_dl = _number(
+        "Serum M-protein, nadir (g/dL)", 0, 20, "Lowest confirmed value on the last line."
+    )
+    serum_m_protein_previous_g_dl = _number("Serum M-protein, previous (g/dL)", 0, 20, "At the previous assessment.")
+    previous_assessment_date = models.DateField("Previous assessment date", null=True, blank=True)
+    urine_m_protein_mg_24h = _number("Urine M-protein (mg/24 h)", 0, 50000)
+    urine_m_protein_nadir_mg_24h = _number(
+        "Urine M-protein, nadir (mg/24 h)", 0, 50000, "Lowest confirmed value on the last line."
+    )
+    urine_m_protein_previous_mg_24h = _number(
+        "Urine M-protein, previous (mg/24 h)", 0, 50000, "At the previous assessment."
+    )
+    involved_flc_mg_l = _number("Involved FLC (mg/L)", 0, 100000, "Involved serum free light chain.")
+    uninvolved_flc_mg_l = _number("Uninvolved FLC (mg/L)", 0, 100000)
+    involved_flc_nadir_mg_l = _number(
+        "Involved FLC, nadir (mg/L)", 0, 100000, "Lowest confirmed value on the last line."
+    )
+    involved_flc_previous_mg_l = _number("Involved FLC, previous (mg/L)", 0, 100000, "At the previous assessment.")
+    # Laboratory values
+    creatinine_mg_dl = _positive_number("Creatinine (mg/dL)", 30)
+    creatinine_baseline_mg_dl = _positive_number("Baseline creatinine (mg/dL)", 30)
+    calcium_mg_dl = _number("Calcium (mg/dL)", 0, 30)
+    albumin_g_dl = _number("Albumin (g/dL)", 0, 10)
+    hemoglobin_g_dl = _number("Hemoglobin (g/dL)", 0, 25)
+    hemoglobin_baseline_g_dl = _number("Baseline hemoglobin (g/dL)", 0, 25)
+    ldh_u_l = _number("LDH (U/L)", 0, 100000)
+    ldh_uln_u_l = _positive_number("LDH upper limit of normal (U/L)", 100000)
+    beta2_microglobulin_mg_l = _number("Beta-2 microglobulin (mg/L)", 0, 1000)
+    igg_mg_dl = _number("IgG (mg/dL)", 0, 30000)
+    # Marrow and FISH
+    bone_marrow_plasma_cells_pct = _number("Bone marrow plasma cells (%)", 0, 100)
+    del_17p = _tri("del(17p)")
+    del_17p_clonal_fraction_pct = _number("del(17p) clonal fraction (%)", 0, 100)
+    tp53_mutation = _tri("TP53 mutation")
+    t_4_14 = _tri("t(4;14)")
+    t_14_16 = _tri("t(14;16)")
+    t_14_20 = _tri("t(14;20)")
+    t_11_14 = _tri("t(11;14)")
+    gain_1q = _tri("1q gain (3 copies)")
+    amp_1q = _tri("1q amplification (4 or more copies)")
+    del_1p32 = models.CharField("del(1p32)", max_length=12, choices=Del1p32.choices, blank=True)
+    # Imaging, plasmacytoma, circulating plasma cells
+    circulating_plasma_cells_pct = _number("Circulating plasma cells (% of white cells)", 0, 100)
+    new_bone_lesions = _tri("New bone lesions")
+    existing_lesion_growth = _tri("Growth of a known lesion (≥ 50% and ≥ 1 cm)")
+    crab_attributable_to_myeloma = _tri("Calcium, hemoglobin or creatinine changes due to myeloma")
+    plasmacytoma = models.CharField("Plasmacytoma", max_length=16, choices=Plasmacytoma.choices, blank=True)
+    hyperviscosity = _tri("Hyperviscosity")
+    # Fitness
+    ecog = _whole("ECOG performance status (0-4)", 0, 4)
+    charlson_comorbidity_index = _whole("Charlson comorbidity index, without age points (0-37)", 0, 37)
+    adl = _whole("Katz ADL score (0-6)", 0, 6)
+    iadl = _whole("Lawton IADL score (0-8)", 0, 8)
+    # Neuropathy, renal, cardiac, VTE
+    peripheral_neuropathy_grade = _whole("Peripheral neuropathy, CTCAE grade (0-4)", 0, 4)
+    neuropathic_pain = _tri("Neuropathic pain")
+    on_dialysis = _tri("On dialysis")
+    heart_failure_nyha = _whole("Heart failure, NYHA class (1-4)", 1, 4)
+    uncontrolled_hypertension = _tri("Uncontrolled hypertension")
+    prior_vte = _tri("Prior venous thromboembolism")
+    bmi_30_or_more = _tri("BMI 30 kg/m² or more")
+    central_line = _tri("Central venous line")
+    on_anticoagulant = _tri("On an anticoagulant")
+    corneal_disease = _tri("Corneal disease")
+    # Preferences
+    all_oral = _tri("Prefers an all-oral regimen")
+    declines_transplant = _tri("Declines a transplant")
+    car_t_available = _tri("CAR-T therapy available and acceptable")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["patient", "date", "id"]
+        get_latest_by = ["date", "id"]
+        constraints = [
+            _choice("restaging", "status", RestagingStatus, blank=False),
+            _choice("restaging", "plasmacytoma", Plasmacytoma),
+            _choice("restaging", "del_1p32", Del1p32),
+            _not_before("restaging", "date", "previous_assessment_date"),
+            models.CheckConstraint(
+                condition=(Q(status="draft") & Q(completed_at__isnull=True))
+                | (Q(status="complete") & Q(completed_at__isnull=False)),
+                name="restaging_completed_when_complete",
+            ),
+            *(_range("restaging", field, low, high) for field, (low, high) in RESTAGING_RANGES.items()),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gt": 0}),
+                    name=f"restaging_{field}_positive",
+                )
+                for field in RESTAGING_POSITIVE
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Restaging {self.date} ({self.get_status_display().lower()})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == RestagingStatus.DRAFT
+
+    def cytogenetics(self) -> dict:
+        return {name: getattr(self, name) for name in CYTOGENETIC_FIELDS}
+
+
+# --- saved cases ------------------------------------------------------------------------------------------
+
+
+class CaseReview(models.Model):
+    """A case saved for the tumour board: the case and the recommendation exactly as the clinician saw them.
+
+    Immutable once saved: services only create these, the admin is read-only, pages render `result_json`
+    and never recompute it. Only the board workflow moves `status` on.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="case_reviews")
+    restaging = models.ForeignKey(Restaging, on_delete=models.PROTECT, related_name="case_reviews")
+    case_json = models.JSONField()
+    result_json = models.JSONField()
+    engine_version = models.CharField(max_length=20)
+    catalog_release = models.CharField("Catalog release", max_length=32)
+    label_jurisdiction = models.CharField(max_length=2)
+    status = models.CharField(max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.READY_FOR_BOARD)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "case review"
+        constraints = [
+            _choice("case_review", "status", ReviewStatus, blank=False),
+            models.CheckConstraint(condition=~Q(engine_version=""), name="case_review_engine_version_set"),
+            models.CheckConstraint(condition=~Q(catalog_release=""), name="case_review_catalog_release_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case review {self.pk} of {self.patient}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("patients:review", args=[self.pk])
+
+
+class AccessLog(models.Model):
+    """Who viewed, created, changed or exported which patient record or saved case, and when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="access_logs")
+    case_review = models.ForeignKey(
+        CaseReview, null=True, blank=True, on_delete=models.PROTECT, related_name="access_logs"
+    )
+    action = models.CharField(max_length=8, choices=AccessAction.choices)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient", "-at"])]
+        constraints = [_choice("access_log", "action", AccessAction, blank=False)]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.action} {self.patient} at {self.at:%Y-%m-%d %H:%M}"

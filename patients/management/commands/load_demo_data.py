@@ -1,10 +1,15 @@
-"""Demo users, one per role, for trying the product locally. Refuses to run on a production server."""
+"""Demo users, one per role, and a handful of realistic demo patients, for trying the product locally.
+Refuses to run on a production server."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+
+from patients import services
+from patients.demo import DEMO_PATIENTS
+from patients.models import Patient
 
 # username, password, first name, last name, group, staff?, superuser?
 DEMO_USERS = [
@@ -35,8 +40,22 @@ class Command(BaseCommand):
             user.save()
             if group:
                 user.groups.set([Group.objects.get(name=group)])
+        self._patients(User.objects.get(username="clinician"))
         if not quiet_logins:
             self.stdout.write("Demo logins (development only):")
             for username, password, *_rest, group, _staff, superuser in DEMO_USERS:
                 role = group or ("superuser" if superuser else "")
                 self.stdout.write(f"  {role:<15} username {username:<10} password {password}")
+
+    def _patients(self, clinician) -> None:
+        """Each demo patient once (by MRN), with lines and a complete restaging, through the import service."""
+        created = 0
+        for mrn, name, case in DEMO_PATIENTS:
+            if Patient.objects.filter(mrn=mrn).exists():
+                continue
+            try:
+                services.case_import(case=case, by=clinician, mrn=mrn, name=name)
+            except services.CaseImportError as exc:
+                raise CommandError(f"Demo patient {mrn} is invalid: {exc}") from None
+            created += 1
+        self.stdout.write(f"Demo patients: {created} created, {len(DEMO_PATIENTS) - created} already present.")

@@ -1,0 +1,525 @@
+"""Forms of the patient records: they validate and normalise (ranges, units, dates, cross-field checks) only.
+
+Every form is laid out in sections by crispy-forms with `form_tag=False`, so the template owns `<form>`.
+Yes/no findings are tri-state (yes / no / not known): "not known" is never read as "no".
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from crispy_forms.bootstrap import InlineRadios
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+
+from patients.models import LineDrug, Override, Patient, Restaging, TherapyLine
+from regimens.models import Drug
+
+NOT_KNOWN = "Not known"
+FINDING = ("Positive", "Negative", "Not tested")
+YES_NO = ("Yes", "No", NOT_KNOWN)
+
+
+class TriStateRadio(forms.RadioSelect):
+    """Radios for True / False / None, with the values "true", "false" and "unknown"."""
+
+    def __init__(self, labels: tuple[str, str, str] = YES_NO, attrs: dict | None = None):
+        super().__init__(attrs, choices=[("true", labels[0]), ("false", labels[1]), ("unknown", labels[2])])
+
+    def format_value(self, value: Any) -> list[str]:
+        mapping = {True: "true", False: "false", "True": "true", "False": "false", "true": "true", "false": "false"}
+        return [mapping.get(value, "unknown")]
+
+    def value_from_datadict(self, data, files, name):
+        return {"true": True, "false": False}.get(data.get(name))
+
+
+class TriStateField(forms.NullBooleanField):
+    widget = TriStateRadio
+
+
+def _is_tri_state(model_field) -> bool:
+    from django.db.models import BooleanField
+
+    return isinstance(model_field, BooleanField) and model_field.null
+
+
+class RecordForm(forms.ModelForm):
+    """Base of the record forms: date pickers, number bounds, tri-state findings, "Not known" blanks and a
+    sectioned crispy layout from `sections` = [(legend, [[field, ...] per row, ...]), ...]."""
+
+    sections: list[tuple[str, list[list[str]]]] = []
+    tri_state_labels: dict[str, tuple[str, str, str]] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        opts = self._meta.model._meta
+        for name, field in list(self.fields.items()):
+            try:
+                model_field = opts.get_field(name)
+            except Exception:  # a form-only field
+                continue
+            if str(model_field.verbose_name).startswith(("del(", "t(")):
+                field.label = model_field.verbose_name  # cytogenetic notation keeps its lower case
+            if _is_tri_state(model_field):
+                labels = self.tri_state_labels.get(name, YES_NO)
+                self.fields[name] = TriStateField(
+                    label=field.label, help_text=field.help_text, required=False, widget=TriStateRadio(labels)
+                )
+            elif isinstance(field, forms.DateField):
+                field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            elif isinstance(field, (forms.FloatField, forms.IntegerField)):
+                self._number_bounds(field, model_field)
+            elif isinstance(field, forms.TypedChoiceField) and field.choices and field.choices[0][0] == "":
+                field.choices = [("", NOT_KNOWN), *field.choices[1:]]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = self._layout()
+
+    def _layout(self) -> Layout:
+        return Layout(*(self._fieldset(legend, rows) for legend, rows in self.sections))
+
+    @staticmethod
+    def _number_bounds(field: forms.Field, model_field) -> None:
+        attrs = {"step": "any"} if isinstance(field, forms.FloatField) else {}
+        for validator in model_field.validators:
+            if isinstance(validator, MinValueValidator):
+                attrs["min"] = validator.limit_value
+            elif isinstance(validator, MaxValueValidator):
+                attrs["max"] = validator.limit_value
+        field.widget.attrs.update(attrs)
+
+    def _fieldset(self, legend: str, rows: list[list[str]]) -> Fieldset:
+        layout_rows = []
+        for row in rows:
+            names = [name for name in row if name in self.fields]
+            width = 12 // max(len(names), 1)
+            if len(names) == 1 and not isinstance(self.fields[names[0]], TriStateField):
+                width = 6  # a lone input is not stretched across the page
+            layout_rows.append(Row(*(Column(self._item(name), css_class=f"col-md-{width}") for name in names)))
+        return Fieldset(legend, *layout_rows, css_class="record-section")
+
+    def _item(self, name: str):
+        return InlineRadios(name) if isinstance(self.fields[name], TriStateField) else name
+
+
+def _not_in_future(form: forms.Form, *names: str) -> None:
+    today = timezone.localdate()
+    for name in names:
+        value = form.cleaned_data.get(name)
+        if value and value > today:
+            form.add_error(name, "Must not be in the future.")
+
+
+def _order(form: forms.Form, earlier: str, later: str, message: str) -> None:
+    first, second = form.cleaned_data.get(earlier), form.cleaned_data.get(later)
+    if first and second and second < first:
+        form.add_error(later, message)
+
+
+# --- patient -----------------------------------------------------------------------------------------------
+
+CYTOGENETICS_ROWS = [
+    ["del_17p", "del_17p_clonal_fraction_pct"],
+    ["tp53_mutation", "t_11_14"],
+    ["t_4_14", "t_14_16"],
+    ["t_14_20", "del_1p32"],
+    ["gain_1q", "amp_1q"],
+]
+
+
+class PatientForm(RecordForm):
+    sections = [
+        ("Identity", [["mrn", "name"], ["birth_date", "sex"]]),
+        ("Body size", [["weight_kg", "height_cm"]]),
+        ("Diagnosis", [["diagnosis_date", "iss_stage"], ["heavy_chain", "light_chain"], ["ldh_above_uln"]]),
+        ("FISH at diagnosis", [[f"dx_{name}" for name in row] for row in CYTOGENETICS_ROWS]),
+    ]
+    tri_state_labels = {
+        f"dx_{name}": FINDING
+        for name in ("del_17p", "tp53_mutation", "t_4_14", "t_14_16", "t_14_20", "t_11_14", "gain_1q", "amp_1q")
+    }
+
+    class Meta:
+        model = Patient
+        fields = [
+            "mrn", "name", "birth_date", "sex", "weight_kg", "height_cm", "diagnosis_date", "heavy_chain",
+            "light_chain", "iss_stage", "ldh_above_uln",
+            "dx_del_17p", "dx_del_17p_clonal_fraction_pct", "dx_tp53_mutation", "dx_t_4_14", "dx_t_14_16",
+            "dx_t_14_20", "dx_t_11_14", "dx_gain_1q", "dx_amp_1q", "dx_del_1p32",
+        ]  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        _not_in_future(self, "birth_date", "diagnosis_date")
+        _order(self, "birth_date", "diagnosis_date", "The diagnosis cannot precede the birth date.")
+        birth = cleaned.get("birth_date")
+        if birth and birth.year < timezone.localdate().year - 120:
+            self.add_error("birth_date", "Check the year: that would make the patient older than 120.")
+        return cleaned
+
+
+# --- lines of therapy ---------------------------------------------------------------------------------------
+
+
+class LineForm(RecordForm):
+    sections = [
+        ("Regimen", [["regimen", "regimen_label"]]),
+        ("Dates and outcome", [["start_date", "end_date"], ["best_response", "progression_date"], ["stop_reason"]]),
+        ("Transplant", [["transplant_type", "transplant_date"]]),
+        ("Maintenance dates", [["maintenance_start_date", "maintenance_end_date"]]),
+    ]
+
+    class Meta:
+        model = TherapyLine
+        fields = [
+            "regimen", "regimen_label", "start_date", "end_date", "best_response", "progression_date",
+            "stop_reason", "transplant_type", "transplant_date", "maintenance_start_date", "maintenance_end_date",
+            "override_reason",
+        ]  # fmt: skip
+
+    def __init__(self, *args, patient: Patient, regimens, regimen_choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        regimen = self.fields["regimen"]
+        regimen.queryset = regimens  # validates the choice
+        regimen.to_field_name = "code"
+        # Rendered from choices read once with the regimens' drugs (selectors.regimen_picker).
+        regimen.choices = [("", "Not in the catalog (give a label)"), *regimen_choices]
+        regimen.widget.attrs["data-regimen-picker"] = ""
+        self.fields["override_reason"].widget = forms.Textarea(attrs={"rows": 2})
+        self.fields["transplant_type"].choices = [("", "None"), *self.fields["transplant_type"].choices[1:]]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("regimen") and cleaned.get("regimen_label"):
+            self.add_error("regimen_label", "Choose a catalog regimen or give a label, not both.")
+        if bool(cleaned.get("transplant_type")) != bool(cleaned.get("transplant_date")):
+            self.add_error("transplant_date", "Give both the transplant type and its date, or neither.")
+        _not_in_future(
+            self,
+            "start_date",
+            "end_date",
+            "progression_date",
+            "transplant_date",
+            "maintenance_start_date",
+            "maintenance_end_date",
+        )
+        for later, message in [
+            ("end_date", "The line cannot end before it starts."),
+            ("progression_date", "Progression cannot precede the start of the line."),
+            ("transplant_date", "The transplant cannot precede the start of the line."),
+            ("maintenance_start_date", "Maintenance cannot start before the line."),
+        ]:
+            _order(self, "start_date", later, message)
+        _order(self, "maintenance_start_date", "maintenance_end_date", "Maintenance cannot end before it starts.")
+        if cleaned.get("maintenance_end_date") and not cleaned.get("maintenance_start_date"):
+            self.add_error("maintenance_start_date", "A maintenance end date needs its start date.")
+        if self.patient.diagnosis_date:
+            start = cleaned.get("start_date")
+            if start and start < self.patient.diagnosis_date:
+                self.add_error(
+                    "start_date", f"The line cannot start before the diagnosis ({self.patient.diagnosis_date})."
+                )
+        self._check_line_order(cleaned.get("start_date"))
+        return cleaned
+
+    def _check_line_order(self, start: date | None) -> None:
+        """Lines are numbered oldest first: a line starts between its neighbours."""
+        if not start:
+            return
+        number = self.instance.number if self.instance.pk else None
+        for other in self.patient.lines.all():
+            if other.pk == self.instance.pk:
+                continue
+            if (number is None or other.number < number) and other.start_date > start:
+                self.add_error(
+                    "start_date",
+                    f"Line {other.number} starts later ({other.start_date}); lines are numbered oldest first.",
+                )
+                return
+            if number is not None and other.number > number and other.start_date < start:
+                self.add_error("start_date", f"Line {other.number} starts earlier ({other.start_date}).")
+                return
+
+
+class LineDrugForm(forms.Form):
+    drug = forms.ModelChoiceField(queryset=Drug.objects.none(), required=False, empty_label="Choose a drug")
+    start_date = forms.DateField(
+        label="Own start date", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end_date = forms.DateField(
+        label="Own end date", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    still_ongoing = forms.BooleanField(label="Still ongoing", required=False)
+    override = forms.ChoiceField(label="Override", required=False, choices=[("", "As computed"), *Override.choices])
+
+    def __init__(self, *args, drugs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if drugs is not None:
+            self.fields["drug"].queryset = drugs
+            self.fields["drug"].widget.attrs["data-drug-select"] = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("drug") and any(cleaned.get(n) for n in ("start_date", "end_date", "still_ongoing")):
+            self.add_error("drug", "Choose the drug these dates belong to.")
+        _order(self, "start_date", "end_date", "The drug cannot end before it starts.")
+        if cleaned.get("still_ongoing") and cleaned.get("end_date"):
+            self.add_error("end_date", "An ongoing drug has no end date.")
+        return cleaned
+
+
+class BaseLineDrugFormSet(forms.BaseFormSet):
+    def __init__(self, *args, drugs=None, **kwargs):
+        self.drugs = drugs
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {"drugs": self.drugs}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            drugs=self.drugs,
+            renderer=self.renderer,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def entries(self) -> list[dict[str, Any]]:
+        return [form.cleaned_data for form in self.forms if form.cleaned_data.get("drug")]
+
+
+LineDrugFormSet = forms.formset_factory(LineDrugForm, formset=BaseLineDrugFormSet, extra=0, max_num=30)
+
+
+def rows_from_post(data, prefix: str, drugs) -> list[dict[str, Any]]:
+    """The rows typed so far, read without showing errors (for re-rendering the form after a prefill)."""
+    formset = LineDrugFormSet(data, prefix=prefix, drugs=drugs)
+    if not formset.management_form.is_valid():
+        return []
+    return [form.cleaned_data for form in formset.forms if form.is_valid() and form.cleaned_data.get("drug")]
+
+
+def line_drug_initial(drugs: list[LineDrug], maintenance: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "drug": d.drug,
+            "start_date": d.start_date,
+            "end_date": d.end_date,
+            "still_ongoing": d.still_ongoing,
+            "override": d.override,
+        }
+        for d in drugs
+        if d.is_maintenance == maintenance
+    ]
+
+
+# --- restaging wizard steps ----------------------------------------------------------------------------------
+
+
+class RestagingStepForm(RecordForm):
+    def __init__(self, *args, patient: Patient | None = None, **kwargs):
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+
+
+class MarkersForm(RestagingStepForm):
+    sections = [
+        ("Dates", [["date", "previous_assessment_date"]]),
+        ("Serum M-protein", [["serum_m_protein_g_dl", "serum_m_protein_nadir_g_dl", "serum_m_protein_previous_g_dl"]]),
+        (
+            "Urine M-protein",
+            [["urine_m_protein_mg_24h", "urine_m_protein_nadir_mg_24h", "urine_m_protein_previous_mg_24h"]],
+        ),
+        (
+            "Free light chains",
+            [["involved_flc_mg_l", "uninvolved_flc_mg_l"], ["involved_flc_nadir_mg_l", "involved_flc_previous_mg_l"]],
+        ),
+        (
+            "Laboratory values",
+            [
+                ["creatinine_mg_dl", "creatinine_baseline_mg_dl"],
+                ["hemoglobin_g_dl", "hemoglobin_baseline_g_dl"],
+                ["calcium_mg_dl", "albumin_g_dl"],
+                ["ldh_u_l", "ldh_uln_u_l"],
+                ["beta2_microglobulin_mg_l", "igg_mg_dl"],
+            ],
+        ),
+    ]
+
+    class Meta:
+        model = Restaging
+        fields = [
+            "date", "previous_assessment_date",
+            "serum_m_protein_g_dl", "serum_m_protein_nadir_g_dl", "serum_m_protein_previous_g_dl",
+            "urine_m_protein_mg_24h", "urine_m_protein_nadir_mg_24h", "urine_m_protein_previous_mg_24h",
+            "involved_flc_mg_l", "uninvolved_flc_mg_l", "involved_flc_nadir_mg_l", "involved_flc_previous_mg_l",
+            "creatinine_mg_dl", "creatinine_baseline_mg_dl", "calcium_mg_dl", "albumin_g_dl", "hemoglobin_g_dl",
+            "hemoglobin_baseline_g_dl", "ldh_u_l", "ldh_uln_u_l", "beta2_microglobulin_mg_l", "igg_mg_dl",
+        ]  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        _not_in_future(self, "date", "previous_assessment_date")
+        _order(self, "previous_assessment_date", "date", "The restaging cannot precede the previous assessment.")
+        day = cleaned.get("date")
+        if day and self.patient is not None:
+            if day < self.patient.diagnosis_date:
+                self.add_error("date", f"The restaging cannot precede the diagnosis ({self.patient.diagnosis_date}).")
+            late = [line for line in self.patient.lines.all() if line.start_date > day]
+            if late:
+                self.add_error(
+                    "date",
+                    f"Line {late[0].number} starts later ({late[0].start_date}): a restaging "
+                    "cannot precede a line it assesses.",
+                )
+        return cleaned
+
+
+class MarrowForm(RestagingStepForm):
+    sections = [
+        ("Bone marrow", [["bone_marrow_plasma_cells_pct"]]),
+        ("FISH on the relapse marrow", CYTOGENETICS_ROWS),
+    ]
+    tri_state_labels = dict.fromkeys(
+        ("del_17p", "tp53_mutation", "t_4_14", "t_14_16", "t_14_20", "t_11_14", "gain_1q", "amp_1q"), FINDING
+    )
+
+    class Meta:
+        model = Restaging
+        fields = [
+            "bone_marrow_plasma_cells_pct", "del_17p", "del_17p_clonal_fraction_pct", "tp53_mutation", "t_4_14",
+            "t_14_16", "t_14_20", "t_11_14", "gain_1q", "amp_1q", "del_1p32",
+        ]  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("del_17p_clonal_fraction_pct") is not None and cleaned.get("del_17p") is not True:
+            self.add_error("del_17p_clonal_fraction_pct", "A clonal fraction needs a positive del(17p).")
+        return cleaned
+
+
+class ImagingForm(RestagingStepForm):
+    sections = [
+        ("Imaging", [["new_bone_lesions"], ["existing_lesion_growth"], ["plasmacytoma"]]),
+        ("Blood", [["circulating_plasma_cells_pct"], ["hyperviscosity"], ["crab_attributable_to_myeloma"]]),
+    ]
+    tri_state_labels = {"crab_attributable_to_myeloma": ("Yes", "No", "Not assessed")}
+
+    class Meta:
+        model = Restaging
+        fields = [
+            "new_bone_lesions", "existing_lesion_growth", "plasmacytoma", "circulating_plasma_cells_pct",
+            "hyperviscosity", "crab_attributable_to_myeloma",
+        ]  # fmt: skip
+
+
+class FitnessForm(RestagingStepForm):
+    sections = [("Fitness", [["age_years"], ["ecog", "charlson_comorbidity_index"], ["adl", "iadl"]])]
+
+    class Meta:
+        model = Restaging
+        fields = ["age_years", "ecog", "charlson_comorbidity_index", "adl", "iadl"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.patient is not None and self.patient.birth_date:
+            del self.fields["age_years"]  # computed from the birth date at the restaging date
+            self.helper.layout = self._layout()
+        else:
+            self.fields["age_years"].required = True
+            self.fields["age_years"].help_text = "No birth date is recorded for this patient."
+
+
+class OrgansForm(RestagingStepForm):
+    sections = [
+        ("Neuropathy", [["peripheral_neuropathy_grade"], ["neuropathic_pain"]]),
+        ("Renal", [["on_dialysis"]]),
+        ("Cardiac", [["heart_failure_nyha"], ["uncontrolled_hypertension"]]),
+        ("Venous thromboembolism risk", [["prior_vte", "bmi_30_or_more"], ["central_line", "on_anticoagulant"]]),
+        ("Eyes", [["corneal_disease"]]),
+    ]
+
+    class Meta:
+        model = Restaging
+        fields = [
+            "peripheral_neuropathy_grade", "neuropathic_pain", "on_dialysis", "heart_failure_nyha",
+            "uncontrolled_hypertension", "prior_vte", "bmi_30_or_more", "central_line", "on_anticoagulant",
+            "corneal_disease",
+        ]  # fmt: skip
+
+
+class PreferencesForm(RestagingStepForm):
+    sections = [("Preferences", [["all_oral"], ["declines_transplant"], ["car_t_available"]])]
+    tri_state_labels = {"car_t_available": ("Yes", "No (no access, or declined)", NOT_KNOWN)}
+
+    class Meta:
+        model = Restaging
+        fields = ["all_oral", "declines_transplant", "car_t_available"]
+
+
+class ReviewForm(forms.Form):
+    confirmed = forms.BooleanField(
+        label="I have reviewed the classification and its basis, and the inputs are correct.", required=True
+    )
+
+    def __init__(self, *args, patient: Patient | None = None, case_errors=(), instance=None, **kwargs):
+        self.case_errors = list(case_errors)
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean(self):
+        if self.case_errors:
+            raise forms.ValidationError("Correct the problems listed above before confirming.")
+        return super().clean()
+
+
+# --- import ------------------------------------------------------------------------------------------------
+
+
+class CaseImportForm(forms.Form):
+    file = forms.FileField(label="Case file (JSON)", required=False)
+    text = forms.CharField(label="Or paste the case JSON", required=False, widget=forms.Textarea(attrs={"rows": 12}))
+    mrn = forms.CharField(
+        label="MRN (optional)",
+        required=False,
+        max_length=40,
+        help_text="Blank: a placeholder such as IMPORT-20261125-1.",
+    )
+    name = forms.CharField(
+        label="Name (optional)", required=False, max_length=200, help_text="Blank: “Imported case <n>”."
+    )
+
+    MAX_BYTES = 1_000_000
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, text = cleaned.get("file"), cleaned.get("text", "").strip()
+        if bool(upload) == bool(text):
+            raise forms.ValidationError("Upload a file or paste the JSON (one of the two).")
+        if upload:
+            if upload.size > self.MAX_BYTES:
+                raise forms.ValidationError("The file is larger than 1 MB: that is not a case file.")
+            try:
+                text = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise forms.ValidationError("The file is not UTF-8 text.")
+        try:
+            cleaned["case"] = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"(root): not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).")
+        return cleaned

@@ -1,0 +1,52 @@
+"""Store a case file (`myeloma-cds-case/1`) as a patient with its lines of therapy and a complete restaging."""
+
+import json
+import sys
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from patients import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a case file as a patient, its lines and a complete restaging. Exit 2 with one line per problem "
+        "(with its field path) when the file is invalid."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("case_file", help="path to the case JSON file, or - for standard input")
+        parser.add_argument("--mrn", help="MRN of the new patient (default: IMPORT-<date>-<n>)")
+        parser.add_argument("--name", help='name of the new patient (default: "Imported case <n>")')
+        parser.add_argument("--user", help="username recorded as the importer (and in the access log)")
+
+    def handle(self, *args, case_file: str, mrn=None, name=None, user=None, **options):
+        importer = None
+        if user:
+            try:
+                importer = get_user_model().objects.get(username=user)
+            except get_user_model().DoesNotExist:
+                raise CommandError(f"No user {user!r}.") from None
+        try:
+            text = sys.stdin.read() if case_file == "-" else Path(case_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self._fail([(case_file, f"cannot be read ({exc})")])
+        try:
+            case = json.loads(text)
+        except json.JSONDecodeError as exc:
+            self._fail([("(root)", f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")])
+        try:
+            patient, restaging = services.case_import(case=case, by=importer, mrn=mrn, name=name)
+        except services.CaseImportError as exc:
+            self._fail(exc.errors)
+        self.stdout.write(
+            f"Imported {patient.name} (MRN {patient.mrn}, patient {patient.pk}): "
+            f"{patient.lines.count()} line(s), restaging of {restaging.date.isoformat()} ({restaging.pk})."
+        )
+
+    def _fail(self, errors):
+        for field, message in errors:
+            self.stderr.write(f"{field}: {message}")
+        raise SystemExit(2)

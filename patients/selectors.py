@@ -1,0 +1,143 @@
+"""Reads of the patient records for pages, commands and services, each in a constant number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from patients.models import CaseReview, LineDrug, Patient, Restaging, RestagingStatus, TherapyLine
+from regimens.models import Drug, Regimen, RegimenComponent
+
+# Sort keys the patient list accepts: URL value -> ordering.
+PATIENT_SORTS = {
+    "name": ("name", "mrn"),
+    "-name": ("-name", "-mrn"),
+    "mrn": ("mrn",),
+    "-mrn": ("-mrn",),
+    "diagnosis": ("diagnosis_date", "name"),
+    "-diagnosis": ("-diagnosis_date", "name"),
+    "lines": ("line_count", "name"),
+    "-lines": ("-line_count", "name"),
+    "restaging": ("last_restaging", "name"),
+    "-restaging": ("-last_restaging", "name"),
+}
+
+
+def _lines_with_drugs() -> Prefetch:
+    return Prefetch(
+        "lines",
+        queryset=TherapyLine.objects.order_by("number").prefetch_related(
+            Prefetch("drugs", queryset=LineDrug.objects.select_related("drug__drug_class"))
+        ),
+    )
+
+
+def patient_list(*, query: str = "", sort: str = "name") -> QuerySet[Patient]:
+    """Patients matching a name or MRN search, with their line count and last restaging date."""
+    patients = Patient.objects.annotate(
+        line_count=Coalesce(
+            Subquery(
+                TherapyLine.objects.filter(patient=OuterRef("pk"))
+                .order_by()
+                .values("patient")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+        last_restaging=Subquery(
+            Restaging.objects.filter(patient=OuterRef("pk")).order_by("-date", "-id").values("date")[:1]
+        ),
+        last_restaging_status=Subquery(
+            Restaging.objects.filter(patient=OuterRef("pk")).order_by("-date", "-id").values("status")[:1]
+        ),
+    ).only("pk", "mrn", "name", "birth_date", "sex", "diagnosis_date", "heavy_chain", "light_chain")
+    if query:
+        patients = patients.filter(Q(name__icontains=query) | Q(mrn__icontains=query))
+    return patients.order_by(*PATIENT_SORTS.get(sort, PATIENT_SORTS["name"]))
+
+
+def patient_detail(pk: int) -> Patient:
+    """A patient with lines (and their drugs), restagings and saved cases, for the patient page."""
+    return Patient.objects.prefetch_related(
+        _lines_with_drugs(),
+        Prefetch("restagings", queryset=Restaging.objects.order_by("date", "id")),
+        Prefetch(
+            "case_reviews", queryset=CaseReview.objects.select_related("created_by").defer("case_json", "result_json")
+        ),
+    ).get(pk=pk)
+
+
+def patient_with_lines(pk: int) -> Patient:
+    """A patient with the lines and drugs `services.case_from_records` reads."""
+    return Patient.objects.prefetch_related(_lines_with_drugs()).get(pk=pk)
+
+
+def restaging_with_patient(patient_pk: int, restaging_pk: int) -> Restaging:
+    """A restaging and its patient (with lines and drugs), ready for `case_from_records`."""
+    return (
+        Restaging.objects.select_related("patient")
+        .prefetch_related(
+            Prefetch(
+                "patient__lines",
+                queryset=TherapyLine.objects.order_by("number").prefetch_related(
+                    Prefetch("drugs", queryset=LineDrug.objects.select_related("drug__drug_class"))
+                ),
+            )
+        )
+        .get(pk=restaging_pk, patient_id=patient_pk)
+    )
+
+
+def previous_restaging(restaging: Restaging) -> Restaging | None:
+    return (
+        Restaging.objects.filter(
+            patient_id=restaging.patient_id, status=RestagingStatus.COMPLETE, date__lte=restaging.date
+        )
+        .exclude(pk=restaging.pk)
+        .order_by("-date", "-id")
+        .first()
+    )
+
+
+def line_of_patient(patient: Patient, line_pk: int) -> TherapyLine:
+    """One of the (prefetched) lines of a patient from `patient_with_lines`."""
+    for line in patient.lines.all():
+        if line.pk == line_pk:
+            return line
+    raise TherapyLine.DoesNotExist
+
+
+def case_review_detail(pk: int) -> CaseReview:
+    return CaseReview.objects.select_related("patient", "restaging", "created_by").get(pk=pk)
+
+
+def catalog_drugs() -> QuerySet[Drug]:
+    return Drug.objects.select_related("drug_class").order_by("name")
+
+
+def catalog_regimens() -> QuerySet[Regimen]:
+    return Regimen.objects.filter(active=True).order_by("code")
+
+
+def regimen_picker() -> tuple[list[tuple[str, str]], dict[str, list[int]]]:
+    """For the line form, in one query: the active regimens as (code, label) choices, and each one's drug ids."""
+    choices: list[tuple[str, str]] = []
+    drugs: dict[str, list[int]] = {}
+    rows = (
+        Regimen.objects.filter(active=True)
+        .order_by("code", "components__position", "components__id")
+        .values_list("code", "name", "components__drug_id")
+    )
+    for code, name, drug_id in rows:
+        if code not in drugs:
+            choices.append((code, f"{code} ({name})"))
+            drugs[code] = []
+        if drug_id is not None:
+            drugs[code].append(drug_id)
+    return choices, drugs
+
+
+def regimen_components(code: str) -> QuerySet[RegimenComponent]:
+    return RegimenComponent.objects.filter(regimen__code=code).select_related("drug").order_by("position", "id")

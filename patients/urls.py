@@ -1,0 +1,24 @@
+from django.urls import path
+
+from patients import views
+from patients.wizard import RestagingWizard
+
+app_name = "patients"
+restaging_wizard = RestagingWizard.as_view(url_name="patients:restaging_step", done_step_name="done")
+
+urlpatterns = [
+    path("", views.patient_list, name="list"),
+    path("new/", views.patient_create, name="create"),
+    path("import/", views.case_import, name="import"),
+    path("<int:pk>/", views.patient_detail, name="detail"),
+    path("<int:pk>/edit/", views.patient_edit, name="edit"),
+    path("<int:pk>/lines/new/", views.line_create, name="line_create"),
+    path("<int:pk>/lines/<int:line_pk>/", views.line_edit, name="line_edit"),
+    path("<int:pk>/restagings/new/", views.restaging_start, name="restaging_start"),
+    path("<int:pk>/restagings/<int:restaging_pk>/", views.restaging_detail, name="restaging"),
+    path("<int:pk>/restagings/<int:restaging_pk>/wizard/", restaging_wizard, name="restaging_wizard"),
+    path("<int:pk>/restagings/<int:restaging_pk>/wizard/<str:step>/", restaging_wizard, name="restaging_step"),
+    path("<int:pk>/restagings/<int:restaging_pk>/case.json", views.restaging_case_json, name="restaging_case"),
+    path("<int:pk>/restagings/<int:restaging_pk>/save/", views.case_review_create, name="review_create"),
+    path("reviews/<int:pk>/", views.case_review_detail, name="review"),
+]

@@ -1,0 +1,242 @@
+"""Patient pages: list, record, lines of therapy, recommendation, saved cases and case import.
+
+Each view checks permission, binds, calls one service or selector, and renders or redirects.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from patients import charts, forms, selectors, services
+from patients.models import AccessAction, CaseReview, Patient, Restaging, RestagingStatus, TherapyLine
+
+PAGE_SIZE = 25
+
+
+def _posted(request: HttpRequest):
+    """The POST data to bind, even when empty (an empty form must show its errors); None for GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def _patient_or_404(pk: int, select=selectors.patient_with_lines) -> Patient:
+    try:
+        return select(pk)
+    except Patient.DoesNotExist:
+        raise Http404("No such patient.") from None
+
+
+@require_safe
+@permission_required("patients.view_patient", raise_exception=True)
+def patient_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    sort = request.GET.get("sort", "name")
+    sort = sort if sort in selectors.PATIENT_SORTS else "name"
+    page = Paginator(selectors.patient_list(query=query, sort=sort), PAGE_SIZE).get_page(request.GET.get("page"))
+    columns = [("name", "Name"), ("mrn", "MRN"), ("diagnosis", "Diagnosis"), ("lines", "Lines"),
+               ("restaging", "Last restaging")]  # fmt: skip
+    return render(
+        request, "patients/patient_list.html", {"page": page, "query": query, "sort": sort, "columns": columns}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("patients.add_patient", raise_exception=True)
+def patient_create(request: HttpRequest) -> HttpResponse:
+    form = forms.PatientForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        patient = services.patient_create(data=form.cleaned_data, by=request.user)
+        messages.success(request, f"{patient.name} was added. Record the lines of therapy next.")
+        return redirect(patient)
+    return render(request, "patients/patient_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("patients.change_patient", raise_exception=True)
+def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient_or_404(pk, lambda pk: Patient.objects.get(pk=pk))
+    form = forms.PatientForm(_posted(request), instance=patient)
+    if request.method == "POST" and form.is_valid():
+        services.patient_update(patient=patient, data=form.cleaned_data, by=request.user)
+        messages.success(request, "The patient record was saved.")
+        return redirect(patient)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+
+
+@require_safe
+@permission_required("patients.view_patient", raise_exception=True)
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient_or_404(pk, selectors.patient_detail)
+    services.access_log(user=request.user, patient=patient, action=AccessAction.VIEW)
+    lines, restagings, today = list(patient.lines.all()), list(patient.restagings.all()), timezone.localdate()
+    context = {
+        "patient": patient,
+        "lines": lines,
+        "restagings": restagings[::-1],
+        "drafts": [r for r in restagings if r.status == RestagingStatus.DRAFT],
+        "timeline": charts.timeline(patient, lines, today),
+        "trends": charts.marker_trends([r for r in restagings if r.status == RestagingStatus.COMPLETE]),
+        "exposure": services.exposure_overview(patient, as_of=today),
+        "reviews": patient.case_reviews.all(),
+    }
+    return render(request, "patients/patient_detail.html", context)
+
+
+def _line_forms(request: HttpRequest, patient: Patient, line: TherapyLine | None):
+    """The line form and its two drug tables: bound to the POST, or (no-JS "fill from regimen") re-rendered
+    with what was typed and the chosen regimen's drugs."""
+    drugs = selectors.catalog_drugs()
+    regimen_choices, regimen_drugs = selectors.regimen_picker()
+    existing = list(line.drugs.all()) if line else []
+    bound = request.method == "POST" and "fill_from_regimen" not in request.POST
+    data = request.POST if bound else None
+    initial = request.POST.dict() if request.method == "POST" and not bound else None
+    form = forms.LineForm(data, instance=line, initial=initial, patient=patient,
+                          regimens=selectors.catalog_regimens(), regimen_choices=regimen_choices)  # fmt: skip
+    tables = [
+        forms.LineDrugFormSet(
+            data, prefix=prefix, drugs=drugs, initial=_drug_rows(request, existing, drugs, prefix == "maintenance")
+        )
+        for prefix in ("drugs", "maintenance")
+    ]
+    extra = {"regimen_drugs": regimen_drugs, "drug_choices": list(drugs.values_list("pk", "name"))}
+    return bound, form, *tables, extra
+
+
+def _line_page(request: HttpRequest, patient: Patient, line: TherapyLine | None) -> HttpResponse:
+    bound, form, main, maintenance, extra = _line_forms(request, patient, line)
+    if bound and form.is_valid() and main.is_valid() and maintenance.is_valid():
+        entries = [services.DrugEntry(is_maintenance=False, **row) for row in main.entries()]
+        entries += [services.DrugEntry(is_maintenance=True, **row) for row in maintenance.entries()]
+        try:
+            saved = services.line_save(patient=patient, line=line, data=form.cleaned_data, drugs=entries,
+                                       by=request.user)  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{saved} was saved.")
+            return redirect(patient)
+    context = {"patient": patient, "line": line, "form": form, "main": main, "maintenance": maintenance, **extra,
+               "exposure": services.exposure_overview(patient)}  # fmt: skip
+    return render(request, "patients/line_form.html", context)
+
+
+def _drug_rows(request: HttpRequest, existing: list, drugs, maintenance: bool) -> list[dict]:
+    """Rows of a drug table: the line's drugs, or (no-JS "fill from regimen") the chosen regimen's drugs,
+    plus empty rows to fill in."""
+    rows = forms.line_drug_initial(existing, maintenance)
+    if request.method == "POST" and "fill_from_regimen" in request.POST:
+        rows = forms.rows_from_post(request.POST, "maintenance" if maintenance else "drugs", drugs)
+        code = request.POST.get("regimen")
+        if code and not maintenance:
+            rows = [{"drug": c.drug} for c in selectors.regimen_components(code)]
+    return rows + [{}] * (2 if maintenance else max(2, 6 - len(rows)))
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("patients.add_therapyline", raise_exception=True)
+def line_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _line_page(request, _patient_or_404(pk), None)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("patients.change_therapyline", raise_exception=True)
+def line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    patient = _patient_or_404(pk)
+    try:
+        line = selectors.line_of_patient(patient, line_pk)
+    except TherapyLine.DoesNotExist:
+        raise Http404("No such line for this patient.") from None
+    return _line_page(request, patient, line)
+
+
+@require_POST
+@permission_required("patients.add_restaging", raise_exception=True)
+def restaging_start(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient_or_404(pk, lambda pk: Patient.objects.get(pk=pk))
+    draft = patient.restagings.filter(status=RestagingStatus.DRAFT).order_by("-id").first()
+    if draft is None:
+        draft = services.restaging_start(patient=patient, by=request.user)
+    return redirect("patients:restaging_wizard", patient.pk, draft.pk)
+
+
+def _restaging_or_404(pk: int, restaging_pk: int) -> Restaging:
+    try:
+        return selectors.restaging_with_patient(pk, restaging_pk)
+    except (Restaging.DoesNotExist, Patient.DoesNotExist):
+        raise Http404("No such restaging for this patient.") from None
+
+
+@require_safe
+@permission_required("patients.view_restaging", raise_exception=True)
+def restaging_detail(request: HttpRequest, pk: int, restaging_pk: int) -> HttpResponse:
+    """The recommendation page: the engine's answer for the case built from the records, computed now."""
+    restaging = _restaging_or_404(pk, restaging_pk)
+    if restaging.is_draft:
+        return redirect("patients:restaging_wizard", pk, restaging_pk)
+    answer = services.recommendation_for(restaging.patient, restaging)
+    services.access_log(user=request.user, patient=restaging.patient, action=AccessAction.VIEW)
+    context = {"patient": restaging.patient, "restaging": restaging, "answer": answer, "result": answer.result}
+    return render(request, "patients/recommendation.html", context)
+
+
+@require_safe
+@permission_required("patients.view_restaging", raise_exception=True)
+def restaging_case_json(request: HttpRequest, pk: int, restaging_pk: int) -> JsonResponse:
+    """The case file (`myeloma-cds-case/1`) of a restaging, to hand to `manage.py recommend` or the API."""
+    restaging = _restaging_or_404(pk, restaging_pk)
+    services.access_log(user=request.user, patient=restaging.patient, action=AccessAction.EXPORT)
+    response = JsonResponse(services.case_from_records(restaging.patient, restaging), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="case-{restaging.patient.mrn}-{restaging.date}.json"'
+    return response
+
+
+@require_POST
+@permission_required("patients.add_casereview", raise_exception=True)
+def case_review_create(request: HttpRequest, pk: int, restaging_pk: int) -> HttpResponse:
+    from regimens.engine import CaseFormatError
+
+    restaging = _restaging_or_404(pk, restaging_pk)
+    try:
+        review = services.case_review_create(patient=restaging.patient, restaging=restaging, by=request.user)
+    except (CaseFormatError, ValidationError) as exc:
+        messages.error(request, f"The case could not be saved: {exc}")
+        return redirect("patients:restaging", pk, restaging_pk)
+    messages.success(request, "The case was saved for the tumour board, exactly as shown.")
+    return redirect(review)
+
+
+@require_safe
+@permission_required("patients.view_casereview", raise_exception=True)
+def case_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A saved case, rendered from its frozen result (never recomputed)."""
+    try:
+        review = selectors.case_review_detail(pk)
+    except CaseReview.DoesNotExist:
+        raise Http404("No such saved case.") from None
+    services.access_log(user=request.user, patient=review.patient, action=AccessAction.VIEW, case_review=review)
+    context = {"review": review, "patient": review.patient, "result": review.result_json}
+    return render(request, "patients/case_review.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("patients.add_patient", raise_exception=True)
+def case_import(request: HttpRequest) -> HttpResponse:
+    form = forms.CaseImportForm(_posted(request), request.FILES if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            patient, _ = services.case_import(case=data["case"], by=request.user, mrn=data["mrn"], name=data["name"])
+        except services.CaseImportError as exc:
+            for field, message in exc.errors:
+                form.add_error(None, f"{field}: {message}")
+        else:
+            messages.success(request, f"The case was imported as {patient.name} ({patient.mrn}).")
+            return redirect(patient)
+    return render(request, "patients/case_import.html", {"form": form})

@@ -1,0 +1,194 @@
+"""The restaging wizard: a relapse assessment in steps, then the classification review, then the recommendation.
+
+Each step is saved into the draft restaging as soon as it validates, so a half-finished restaging is a draft
+that can be resumed at any step. The review step shows the engine's classification of the case built from the
+records; confirming it completes the restaging (one service call) and opens the recommendation page.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from formtools.wizard.views import NamedUrlSessionWizardView
+
+from patients import forms, selectors, services
+from patients.models import Restaging
+
+# (step name, title, form) in order; the last step is the classification review.
+STEPS = [
+    ("markers", "Markers and labs", forms.MarkersForm),
+    ("marrow", "Marrow and cytogenetics", forms.MarrowForm),
+    ("imaging", "Imaging and circulating cells", forms.ImagingForm),
+    ("fitness", "Fitness", forms.FitnessForm),
+    ("organs", "Neuropathy, renal, cardiac, VTE", forms.OrgansForm),
+    ("preferences", "Preferences", forms.PreferencesForm),
+    ("review", "Classification review", forms.ReviewForm),
+]
+TITLES = {name: title for name, title, _ in STEPS}
+
+# Where a problem the engine reports (by case field path) is corrected.
+FIELD_STEPS = [
+    ("restaging.cytogenetics", "marrow"),
+    ("restaging.bone_marrow", "marrow"),
+    ("restaging.circulating", "imaging"),
+    ("restaging.new_bone", "imaging"),
+    ("restaging.existing_lesion", "imaging"),
+    ("restaging.plasmacytoma", "imaging"),
+    ("restaging.hyperviscosity", "imaging"),
+    ("restaging.crab", "imaging"),
+    ("restaging.ecog", "fitness"),
+    ("restaging.charlson", "fitness"),
+    ("restaging.adl", "fitness"),
+    ("restaging.iadl", "fitness"),
+    ("patient.age_years", "fitness"),
+    ("restaging.peripheral", "organs"),
+    ("restaging.neuropathic", "organs"),
+    ("restaging.on_dialysis", "organs"),
+    ("restaging.cardiac", "organs"),
+    ("restaging.vte", "organs"),
+    ("restaging.corneal", "organs"),
+    ("preferences", "preferences"),
+    ("restaging", "markers"),
+]
+
+# Classification topics on the review step: (title, result key, basis rule prefixes).
+REVIEW_TOPICS = [
+    ("Relapse type", "relapse_type", ("relapse.type", "relapse.confirmation")),
+    ("Relapse nature", "relapse_nature", ("relapse.nature",)),
+    ("Refractory to", "refractory_drugs", ("refractory.", "class.")),
+    ("Risk", "risk", ("risk.",)),
+    ("Frailty", "frailty", ("frailty.",)),
+    ("Creatinine clearance (mL/min)", "creatinine_clearance_ml_min", ("renal.",)),
+    ("Plasma cell leukemia and extramedullary disease", "plasma_cell_leukemia", ("pcl.", "emd.")),
+    ("Salvage autologous transplant", "salvage_asct_candidate", ("asct.",)),
+    ("Setting", "setting", ("setting.",)),
+]
+
+
+def step_for_field(field: str) -> str | None:
+    for prefix, step in FIELD_STEPS:
+        if field.startswith(prefix):
+            return step
+    return None
+
+
+def _shown(value):
+    return (", ".join(value) or "none") if isinstance(value, list) else value
+
+
+def review_topics(classification: dict) -> list[dict]:
+    return [
+        {
+            "title": title,
+            "value": _shown(classification.get(key)),
+            "basis": [b for b in classification["basis"] if b["rule"].startswith(prefixes)],
+        }
+        for title, key, prefixes in REVIEW_TOPICS
+    ]
+
+
+class RestagingWizard(PermissionRequiredMixin, NamedUrlSessionWizardView):
+    form_list = [(name, form) for name, _, form in STEPS]
+    template_name = "patients/restaging_wizard.html"
+    permission_required = ("patients.change_restaging",)
+    raise_exception = True
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.restaging = selectors.restaging_with_patient(kwargs["pk"], kwargs["restaging_pk"])
+        except Restaging.DoesNotExist:
+            raise Http404("No such restaging for this patient.") from None
+        self.patient = self.restaging.patient
+        if not self.restaging.is_draft:
+            return redirect("patients:restaging", self.patient.pk, self.restaging.pk)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_step_url(self, step):
+        return reverse(self.url_name, args=[self.patient.pk, self.restaging.pk, step])
+
+    def get_prefix(self, request, *args, **kwargs):
+        return f"restaging_wizard_{kwargs['restaging_pk']}"  # one wizard state per draft
+
+    def get_form_instance(self, step):
+        return self.restaging
+
+    def get_form_kwargs(self, step=None):
+        kwargs = {"patient": self.patient}
+        if step == "review":
+            kwargs["case_errors"] = self._answer().errors
+        return kwargs
+
+    def _answer(self) -> services.EngineAnswer:
+        if not hasattr(self, "_engine_answer"):
+            self._engine_answer = services.recommendation_for(self.patient, self.restaging)
+        return self._engine_answer
+
+    def post(self, *args, **kwargs):
+        """Leaving a step (back, another step, save draft) first saves what it holds, when it validates."""
+        posted_step = self.request.POST.get(f"{self.prefix}-current_step")
+        if posted_step in TITLES:
+            self.storage.current_step = posted_step
+        goto = self.request.POST.get("wizard_goto_step")
+        leave = "save_draft" in self.request.POST
+        if (goto or leave) and self.steps.current != "review":
+            form = self.get_form(data=self.request.POST, files=self.request.FILES)
+            if not form.is_valid():
+                return self.render(form)
+            self.storage.set_step_data(self.steps.current, self.process_step(form))
+            if leave:
+                messages.success(self.request, "Draft saved: resume it from the patient page.")
+                return redirect(self.patient)
+        return super().post(*args, **kwargs)
+
+    def process_step(self, form):
+        if self.steps.current != "review":
+            services.restaging_save(restaging=self.restaging, data=form.cleaned_data, by=self.request.user)
+        return super().process_step(form)
+
+    def render_done(self, form, **kwargs):
+        # Every step was validated and saved to the draft when it was submitted; only the confirmation is left.
+        if kwargs.get("step") != self.done_step_name:
+            return redirect(self.get_step_url(self.done_step_name))
+        if not form.is_valid():
+            return self.render_revalidation_failure(self.steps.last, form, **kwargs)
+        return self.done([form], **kwargs)
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form=form, **kwargs)
+        current = self.steps.current
+        context.update(
+            patient=self.patient,
+            restaging=self.restaging,
+            steps=[{"name": name, "title": title, "current": name == current} for name, title, _ in STEPS],
+            step_title=TITLES[current],
+        )
+        if current == "review":
+            answer = self._answer()
+            context["answer"] = answer
+            context["errors"] = [
+                {"field": field, "message": message, "step": step_for_field(field)} for field, message in answer.errors
+            ]
+            if answer.result:
+                context["topics"] = review_topics(answer.result["classification"])
+                context["classification"] = answer.result["classification"]
+                context["warnings"] = answer.result["warnings"]
+        elif current == "fitness" and self.patient.birth_date:
+            context["computed_age"] = _age(self.patient.birth_date, self.restaging.date)
+        return context
+
+    def done(self, form_list, **kwargs):
+        try:
+            services.restaging_complete(restaging=self.restaging, by=self.request.user)
+        except ValidationError as exc:
+            messages.error(self.request, " ".join(exc.messages))
+        self.storage.reset()
+        return HttpResponseRedirect(reverse("patients:restaging", args=[self.patient.pk, self.restaging.pk]))
+
+
+def _age(birth, on) -> int:
+    """Completed years (the same arithmetic as the case format's birth_date)."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))

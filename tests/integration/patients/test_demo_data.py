@@ -1,0 +1,52 @@
+"""The demo patients cover the situations clinicians try first, each with lines and a complete restaging."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from patients import selectors, services
+from patients.models import CaseReview, Patient
+from regimens.recommendations import recommend_case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(settings, default_catalog):
+    settings.DEBUG = True
+    call_command("load_demo_data", "--quiet-logins")
+    call_command("load_demo_data", "--quiet-logins")  # safe to run again
+    return {p.mrn: p for p in Patient.objects.all()}
+
+
+def classification(patient: Patient) -> dict:
+    restaging = patient.restagings.get()
+    restaging = selectors.restaging_with_patient(patient.pk, restaging.pk)
+    return recommend_case(services.case_from_records(restaging.patient, restaging))["classification"]
+
+
+def test_six_demo_patients_with_lines_and_a_complete_restaging(demo):
+    assert len(demo) == 6
+    for patient in demo.values():
+        assert patient.lines.exists() and patient.restagings.get().status == "complete"
+        assert not patient.mrn.startswith("IMPORT-") and "Imported" not in patient.name
+
+
+def test_the_demo_patients_cover_the_main_situations(demo):
+    seen = {mrn: classification(patient) for mrn, patient in demo.items()}
+    assert seen["DEMO-0001"]["setting"] == "first_relapse_len_sensitive"
+    assert seen["DEMO-0002"]["setting"] == "first_relapse_len_refractory"
+    assert "daratumumab" in seen["DEMO-0003"]["refractory_drugs"]  # anti-CD38-refractory
+    assert seen["DEMO-0004"]["triple_class_exposed"] is True
+    assert seen["DEMO-0005"]["frailty"] == "frail"
+    assert seen["DEMO-0006"]["plasma_cell_leukemia"] is True
+
+
+def test_a_demo_patient_can_be_saved_for_the_board(demo, client):
+    assert (
+        client.post(reverse("login"), {"username": "clinician", "password": "demo-clinician-pass"}).status_code == 302
+    )
+    patient = demo["DEMO-0002"]
+    restaging = patient.restagings.get()
+    response = client.post(reverse("patients:review_create", args=[patient.pk, restaging.pk]))
+    assert response.status_code == 302 and CaseReview.objects.filter(patient=patient).exists()
