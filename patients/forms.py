@@ -12,12 +12,20 @@ from typing import Any
 
 from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row
+from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
-from patients.models import LineDrug, Override, Patient, Restaging, TherapyLine
+from patients.models import (
+    CLASSIFICATION_READINGS,
+    OVERRIDE_REASON_MAX_LENGTH,
+    LineDrug,
+    Override,
+    Patient,
+    Restaging,
+    TherapyLine,
+)
 from regimens.models import Drug
 
 NOT_KNOWN = "Not known"
@@ -470,22 +478,116 @@ class PreferencesForm(RestagingStepForm):
         fields = ["all_oral", "declines_transplant", "car_t_available"]
 
 
+def _words(code: str) -> str:
+    return code.replace("_", " ")
+
+
 class ReviewForm(forms.Form):
+    """The classification review: the confirmation, and for relapse type, relapse nature, risk and frailty an
+    optional different reading by the clinician with its reason (recorded only, never given to the engine)."""
+
     confirmed = forms.BooleanField(
         label="I have reviewed the classification and its basis, and the inputs are correct.", required=True
     )
 
-    def __init__(self, *args, patient: Patient | None = None, case_errors=(), instance=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        patient: Patient | None = None,
+        case_errors=(),
+        classification: dict | None = None,
+        instance: Restaging | None = None,
+        **kwargs,
+    ):
         self.case_errors = list(case_errors)
+        self.classification = classification or {}
+        saved = instance.classification_overrides if instance is not None else {}
+        initial = kwargs.setdefault("initial", {})
+        for field, item in (saved or {}).items():
+            initial.setdefault(f"{field}_reading", item.get("value", ""))
+            initial.setdefault(f"{field}_reason", item.get("reason", ""))
         super().__init__(*args, **kwargs)
+        for field, (title, values) in CLASSIFICATION_READINGS.items():
+            engine = self.classification.get(field)
+            self.fields[f"{field}_reading"] = forms.ChoiceField(
+                label=f"Clinician's reading of the {title.lower()}",
+                required=False,
+                choices=[("", f"Agree with the engine ({_words(engine)})" if engine else "Agree with the engine")]
+                + [(value, _words(value)) for value in values],
+            )
+            self.fields[f"{field}_reason"] = forms.CharField(
+                label=f"Reason for a different {title.lower()}",
+                required=False,
+                max_length=OVERRIDE_REASON_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                "Your reading of the classification (optional)",
+                HTML(
+                    '<p class="small text-body-secondary">The recommendation always follows the engine\'s '
+                    "classification. A different reading is recorded, with its reason, for the tumour board; it "
+                    "does not change the options. To change the classification, correct the inputs in their "
+                    "step.</p>"
+                ),
+                *(
+                    Row(
+                        Column(f"{field}_reading", css_class="col-md-5"),
+                        Column(f"{field}_reason", css_class="col-md-7"),
+                    )
+                    for field in CLASSIFICATION_READINGS
+                ),
+                css_class="record-section",
+            ),
+            "confirmed",
+        )
 
     def clean(self):
+        cleaned = super().clean()
         if self.case_errors:
             raise forms.ValidationError("Correct the problems listed above before confirming.")
-        return super().clean()
+        for field, (title, _) in CLASSIFICATION_READINGS.items():
+            value, reason = cleaned.get(f"{field}_reading"), cleaned.get(f"{field}_reason")
+            if value and value == self.classification.get(field):
+                self.add_error(
+                    f"{field}_reading",
+                    f"This is the engine's reading already ({_words(value)}): leave “Agree with the engine” to agree.",
+                )
+            elif value and not reason and f"{field}_reason" not in self.errors:
+                self.add_error(f"{field}_reason", f"Give the reason for reading the {title.lower()} differently.")
+            elif reason and not value and f"{field}_reading" not in self.errors:
+                self.add_error(
+                    f"{field}_reason",
+                    f"A reason goes with a different reading: choose your reading of the {title.lower()}, or "
+                    "clear the reason.",
+                )
+        return cleaned
+
+    def overrides(self) -> dict[str, dict[str, str]]:
+        """The different readings of a valid form, as Restaging.classification_overrides stores them."""
+        return {
+            field: {"value": self.cleaned_data[f"{field}_reading"], "reason": self.cleaned_data[f"{field}_reason"]}
+            for field in CLASSIFICATION_READINGS
+            if self.cleaned_data.get(f"{field}_reading")
+        }
+
+    def readings(self) -> dict[str, dict[str, str]]:
+        """The readings typed so far that hold (a value other than the engine's, with a reason), also on a form
+        with errors elsewhere, to show beside the engine's conclusions."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {
+            field: {"value": self.cleaned_data[f"{field}_reading"], "reason": self.cleaned_data[f"{field}_reason"]}
+            for field in CLASSIFICATION_READINGS
+            if self.cleaned_data.get(f"{field}_reading")
+            and self.cleaned_data.get(f"{field}_reason")
+            and f"{field}_reading" not in self.errors
+            and f"{field}_reason" not in self.errors
+        }
 
 
 # --- import ------------------------------------------------------------------------------------------------

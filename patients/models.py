@@ -9,6 +9,8 @@ The database refuses impossible records: CheckConstraints cover value ranges, da
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -418,6 +420,39 @@ RESTAGING_RANGES = {
 }
 
 
+# The engine's conclusions a clinician may read differently on the classification review, with the values the
+# engine gives each of them (case-format.md, output `classification`). A different reading is recorded for the
+# tumour board with its reason; it is never fed into the engine (the case format has no field for it).
+CLASSIFICATION_READINGS = {
+    "relapse_type": ("Relapse type", ("biochemical", "clinical", "not_met", "unknown")),
+    "relapse_nature": ("Relapse nature", ("aggressive", "indolent", "unknown", "not_applicable")),
+    "risk": ("Risk", ("high", "standard", "unknown")),
+    "frailty": ("Frailty", ("fit", "intermediate", "frail", "non_frail", "unknown")),
+}
+OVERRIDE_REASON_MAX_LENGTH = 500
+
+
+def validate_classification_overrides(value: Any) -> None:
+    """{"relapse_nature": {"value": "aggressive", "reason": "..."}, ...}: known fields, the engine's values, a
+    reason of at most 500 characters, nothing else."""
+    if not isinstance(value, dict):
+        raise ValidationError("The classification overrides must be an object.")
+    for field, override in value.items():
+        if field not in CLASSIFICATION_READINGS:
+            raise ValidationError(f"{field!r} is not a classification a clinician can read differently.")
+        if not isinstance(override, dict) or set(override) != {"value", "reason"}:
+            raise ValidationError(f"The override of {field} needs exactly a value and a reason.")
+        if override["value"] not in CLASSIFICATION_READINGS[field][1]:
+            raise ValidationError(f"{override['value']!r} is not a value of {field}.")
+        reason = override["reason"]
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValidationError(f"The override of {field} needs a reason.")
+        if len(reason) > OVERRIDE_REASON_MAX_LENGTH:
+            raise ValidationError(
+                f"The reason for the override of {field} is longer than {OVERRIDE_REASON_MAX_LENGTH} characters."
+            )
+
+
 class Restaging(CheckedByDatabase):
     """The assessment at a relapse: every restaging field of the case format, plus the patient's preferences."""
 
@@ -495,6 +530,13 @@ class Restaging(CheckedByDatabase):
     all_oral = _tri("Prefers an all-oral regimen")
     declines_transplant = _tri("Declines a transplant")
     car_t_available = _tri("CAR-T therapy available and acceptable")
+    # The clinician's different readings of the engine's conclusions (recorded only; see CLASSIFICATION_READINGS).
+    classification_overrides = models.JSONField(
+        "Clinician's readings of the classification",
+        default=dict,
+        blank=True,
+        validators=[validate_classification_overrides],
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -555,6 +597,13 @@ class CaseReview(models.Model):
     restaging = models.ForeignKey(Restaging, on_delete=models.PROTECT, related_name="case_reviews")
     case_json = models.JSONField()
     result_json = models.JSONField()
+    # The restaging's classification overrides as they were when the case was saved (never fed to the engine).
+    classification_overrides = models.JSONField(
+        "Clinician's readings of the classification",
+        default=dict,
+        blank=True,
+        validators=[validate_classification_overrides],
+    )
     engine_version = models.CharField(max_length=20)
     catalog_release = models.CharField("Catalog release", max_length=32)
     label_jurisdiction = models.CharField(max_length=2)

@@ -8,6 +8,7 @@ engine (through `regimens.recommendations.recommend_case`) does.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -246,9 +247,37 @@ def restaging_save(*, restaging: Restaging, data: dict[str, Any], by: AbstractBa
 
 
 @transaction.atomic
-def restaging_complete(*, restaging: Restaging, by: AbstractBaseUser) -> Restaging:
+def classification_overrides_save(
+    *, restaging: Restaging, overrides: dict[str, dict[str, str]], by: AbstractBaseUser
+) -> Restaging:
+    """Record the clinician's different readings of the engine's relapse type, relapse nature, risk or frailty
+    ({field: {"value": ..., "reason": ...}}; an empty dict agrees with the engine everywhere). Recorded for the
+    tumour board only: the case given to the engine does not carry them, so the recommendation is unchanged."""
+    if restaging.status != RestagingStatus.DRAFT:
+        raise ValidationError("A completed restaging cannot be changed; start a new restaging.")
+    restaging.classification_overrides = {
+        field: {**item, "reason": item["reason"].strip()}
+        if isinstance(item, dict) and isinstance(item.get("reason"), str)
+        else item  # the model's validator refuses it with a message
+        for field, item in overrides.items()
+    }
+    _save_checked(restaging, exclude=["patient", "created_by", "completed_by"])
+    return restaging
+
+
+@transaction.atomic
+def restaging_complete(
+    *,
+    restaging: Restaging,
+    by: AbstractBaseUser,
+    classification_overrides: dict[str, dict[str, str]] | None = None,
+) -> Restaging:
+    """Complete a draft on the confirmed classification review, recording the clinician's different readings
+    of the classification (`classification_overrides_save`) when they are given."""
     if restaging.status != RestagingStatus.DRAFT:
         raise ValidationError("This restaging is already complete.")
+    if classification_overrides is not None:
+        classification_overrides_save(restaging=restaging, overrides=classification_overrides, by=by)
     restaging.status = RestagingStatus.COMPLETE
     restaging.completed_at = timezone.now()
     restaging.completed_by = by
@@ -373,6 +402,7 @@ def case_review_create(*, patient: Patient, restaging: Restaging, by: AbstractBa
         restaging=restaging,
         case_json=case,
         result_json=result,
+        classification_overrides=copy.deepcopy(restaging.classification_overrides),
         engine_version=result["engine_version"],
         catalog_release=result["catalog_version"],
         label_jurisdiction=result["label_jurisdiction"],

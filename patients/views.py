@@ -182,7 +182,13 @@ def restaging_detail(request: HttpRequest, pk: int, restaging_pk: int) -> HttpRe
         return redirect("patients:restaging_wizard", pk, restaging_pk)
     answer = services.recommendation_for(restaging.patient, restaging)
     services.access_log(user=request.user, patient=restaging.patient, action=AccessAction.VIEW)
-    context = {"patient": restaging.patient, "restaging": restaging, "answer": answer, "result": answer.result}
+    context = {
+        "patient": restaging.patient,
+        "restaging": restaging,
+        "answer": answer,
+        "result": answer.result,
+        "overrides": restaging.classification_overrides,
+    }
     return render(request, "patients/recommendation.html", context)
 
 
@@ -221,7 +227,12 @@ def case_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except CaseReview.DoesNotExist:
         raise Http404("No such saved case.") from None
     services.access_log(user=request.user, patient=review.patient, action=AccessAction.VIEW, case_review=review)
-    context = {"review": review, "patient": review.patient, "result": review.result_json}
+    context = {
+        "review": review,
+        "patient": review.patient,
+        "result": review.result_json,
+        "overrides": review.classification_overrides,  # frozen with the case
+    }
     return render(request, "patients/case_review.html", context)
 
 

@@ -2,7 +2,9 @@
 
 Each step is saved into the draft restaging as soon as it validates, so a half-finished restaging is a draft
 that can be resumed at any step. The review step shows the engine's classification of the case built from the
-records; confirming it completes the restaging (one service call) and opens the recommendation page.
+records; confirming it completes the restaging (one service call) and opens the recommendation page. There the
+clinician may record a different reading of the relapse type, relapse nature, risk or frailty, with a reason: it is
+recorded for the tumour board and never given to the engine.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ def review_topics(classification: dict) -> list[dict]:
     return [
         {
             "title": title,
+            "key": key,
             "value": _shown(classification.get(key)),
             "basis": [b for b in classification["basis"] if b["rule"].startswith(prefixes)],
         }
@@ -119,7 +122,9 @@ class RestagingWizard(PermissionRequiredMixin, NamedUrlSessionWizardView):
     def get_form_kwargs(self, step=None):
         kwargs = {"patient": self.patient}
         if step == "review":
-            kwargs["case_errors"] = self._answer().errors
+            answer = self._answer()
+            kwargs["case_errors"] = answer.errors
+            kwargs["classification"] = answer.result["classification"] if answer.result else None
         return kwargs
 
     def _answer(self) -> services.EngineAnswer:
@@ -176,13 +181,17 @@ class RestagingWizard(PermissionRequiredMixin, NamedUrlSessionWizardView):
                 context["topics"] = review_topics(answer.result["classification"])
                 context["classification"] = answer.result["classification"]
                 context["warnings"] = answer.result["warnings"]
+                # The clinician's different readings: as typed (also beside errors), else as recorded.
+                context["overrides"] = form.readings() if form.is_bound else self.restaging.classification_overrides
         elif current == "fitness" and self.patient.birth_date:
             context["computed_age"] = _age(self.patient.birth_date, self.restaging.date)
         return context
 
     def done(self, form_list, **kwargs):
         try:
-            services.restaging_complete(restaging=self.restaging, by=self.request.user)
+            services.restaging_complete(
+                restaging=self.restaging, by=self.request.user, classification_overrides=form_list[0].overrides()
+            )
         except ValidationError as exc:
             messages.error(self.request, " ".join(exc.messages))
         self.storage.reset()

@@ -32,3 +32,26 @@ def number(value, unit: str = "") -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag
+def clinician_readings(classification, overrides) -> dict:
+    """The clinician's different readings of the classification beside the engine's, for display:
+    {"rows": [{"field", "title", "engine", "clinician", "reason"}], "by_field": {field: row},
+    "fields": "relapse nature and risk"}. Recorded only: the engine never sees them."""
+    from patients.models import CLASSIFICATION_READINGS
+
+    rows = [
+        {
+            "field": field,
+            "title": title,
+            "engine": (classification or {}).get(field),
+            "clinician": overrides[field].get("value"),
+            "reason": overrides[field].get("reason", ""),
+        }
+        for field, (title, _) in CLASSIFICATION_READINGS.items()
+        if (overrides or {}).get(field)
+    ]
+    titles = [row["title"].lower() for row in rows]
+    fields = " and ".join([", ".join(titles[:-1]), titles[-1]]) if len(titles) > 1 else "".join(titles)
+    return {"rows": rows, "by_field": {row["field"]: row for row in rows}, "fields": fields}
