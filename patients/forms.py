@@ -434,6 +434,46 @@ class ImagingForm(RestagingStepForm):
         ]  # fmt: skip
 
 
+# Checklists shown beside the fitness scores, to add them up (the form stores only the scores).
+FITNESS_CHECKLISTS = {
+    # Charlson comorbidity index, original weights, without age points (Charlson, J Chronic Dis 1987; rules R5.4)
+    "charlson_items": [
+        ("Myocardial infarction", 1),
+        ("Congestive heart failure", 1),
+        ("Peripheral vascular disease", 1),
+        ("Cerebrovascular disease or transient ischemic attack", 1),
+        ("Dementia", 1),
+        ("Chronic pulmonary disease", 1),
+        ("Connective tissue disease", 1),
+        ("Peptic ulcer disease", 1),
+        ("Mild liver disease", 1),
+        ("Diabetes without end-organ damage", 1),
+        ("Hemiplegia", 2),
+        ("Moderate or severe renal disease", 2),
+        ("Diabetes with end-organ damage", 2),
+        ("Another tumor (without metastases)", 2),
+        ("Leukemia", 2),
+        ("Lymphoma", 2),
+        ("Moderate or severe liver disease", 3),
+        ("Metastatic solid tumor", 6),
+        ("AIDS", 6),
+    ],
+    # Katz index of independence in activities of daily living (Katz 1963): 0-6
+    "adl_items": ["Bathing", "Dressing", "Toileting", "Transferring (bed to chair)", "Continence", "Feeding"],
+    # Lawton instrumental activities of daily living (Lawton and Brody 1969): 0-8
+    "iadl_items": [
+        "Using the telephone",
+        "Shopping",
+        "Preparing food",
+        "Housekeeping",
+        "Laundry",
+        "Transportation (travels alone)",
+        "Taking own medications correctly",
+        "Handling finances",
+    ],
+}
+
+
 class FitnessForm(RestagingStepForm):
     sections = [("Fitness", [["age_years"], ["ecog", "charlson_comorbidity_index"], ["adl", "iadl"]])]
 

@@ -183,8 +183,10 @@ class RestagingWizard(PermissionRequiredMixin, NamedUrlSessionWizardView):
                 context["warnings"] = answer.result["warnings"]
                 # The clinician's different readings: as typed (also beside errors), else as recorded.
                 context["overrides"] = form.readings() if form.is_bound else self.restaging.classification_overrides
-        elif current == "fitness" and self.patient.birth_date:
-            context["computed_age"] = _age(self.patient.birth_date, self.restaging.date)
+        elif current == "fitness":
+            if self.patient.birth_date:
+                context["computed_age"] = _age(self.patient.birth_date, self.restaging.date)
+            context.update(forms.FITNESS_CHECKLISTS)
         return context
 
     def done(self, form_list, **kwargs):

@@ -124,7 +124,12 @@ def test_a_clinician_records_restages_and_saves_a_case(page, live_server, clinic
     expect(page.get_by_text("Age at restaging: 66 years")).to_be_visible()
     page.get_by_label("ECOG performance status (0-4)").fill("1")
     page.get_by_label("Charlson comorbidity index, without age points (0-37)").fill("1")
-    page.get_by_label("Katz ADL score (0-6)").fill("6")
+    # The ADL checklist adds up the activities done without help and fills the score.
+    page.get_by_text("Katz activities of daily living (ADL) checklist").click()
+    for activity in ["Bathing", "Dressing", "Toileting", "Transferring (bed to chair)", "Continence", "Feeding"]:
+        page.get_by_label(activity, exact=True).check()
+    page.locator("[data-target=id_fitness-adl]").get_by_role("button", name="Use this score").click()
+    expect(page.get_by_label("Katz ADL score (0-6)")).to_have_value("6")
     page.get_by_label("Lawton IADL score (0-8)").fill("8")
     screenshot(page, "08-wizard-fitness")
     page.get_by_role("button", name="Save and continue").click()

@@ -179,3 +179,14 @@ def test_a_completed_restaging_opens_its_recommendation_instead_of_the_wizard(cl
     for url in (reverse("patients:restaging_wizard", args=[patient.pk, restaging.pk]),
                 reverse("patients:restaging_step", args=[patient.pk, restaging.pk, "markers"])):  # fmt: skip
         assert clinician_client.get(url)["Location"] == reverse("patients:restaging", args=[patient.pk, restaging.pk])
+
+
+def test_the_fitness_step_offers_checklists_for_the_three_scores(clinician_client, patient):
+    draft, url = start(clinician_client, patient)
+    html = post_step(clinician_client, url, draft, "markers", wizard_goto_step="fitness").content.decode()
+    for target in ("id_fitness-charlson_comorbidity_index", "id_fitness-adl", "id_fitness-iadl"):
+        assert f'data-target="{target}"' in html
+        assert f'id="{target}"' in html  # the field the checklist fills
+    assert 'Metastatic solid tumor <span class="text-body-secondary">(6)</span>' in html
+    assert "js/fitness-helpers.js" in html
+    assert ' style="' not in html and "<script>" not in html  # nothing inline: the CSP forbids it
