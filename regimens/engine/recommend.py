@@ -82,16 +82,26 @@ def candidate_lists(ctx: Context) -> list[Candidate]:
                 continue
             seen.add(regimen.code)
             tier = forced or entry.tier
-            where = setting if fitness == "any" else f"{setting} ({fitness})"
-            text = f"On the {where} list at rank {entry.rank}, tier {tier}"
+            where = SETTING_NAMES[setting] + ("" if fitness == "any" else f", {fitness} patients")
+            text = f"Listed for {where} ({setting}) at rank {entry.rank}, tier {tier}"
             if forced:
                 text = (
-                    f"On the {setting} list (rank {entry.rank}), appended after the {cls.setting} list with tier {tier}"
+                    f"Listed for {where} ({setting}) at rank {entry.rank}; appended after the "
+                    f"{SETTING_NAMES[cls.setting]} list with tier {tier}"
                 )
             if special:
-                text += " (named by the seed for plasma cell leukaemia or extramedullary disease)"
+                text += " (named by the seed for this situation)"
             result.append(Candidate(regimen, entry, tier, special, [Reason("candidates.setting_list", text)]))
     return result
+
+
+SETTING_NAMES = {
+    "first_relapse_len_sensitive": "first relapse, lenalidomide-naive or -sensitive",
+    "first_relapse_len_refractory": "first relapse, lenalidomide-refractory",
+    "second_plus_relapse": "second or later relapse",
+    "triple_class_exposed": "triple-class exposed disease",
+    "pcl_or_emd": "plasma cell leukaemia or extramedullary disease",
+}
 
 
 # --- exclusion checks (algorithm 3) ----------------------------------------------------------------
