@@ -50,3 +50,15 @@ def test_demo_data_creates_one_user_per_role_and_prints_the_logins(settings, cap
     assert users["editor"].is_staff and not users["clinician"].is_staff
     response = client.post(reverse("login"), {"username": "clinician", "password": "demo-clinician-pass"})
     assert response.status_code == 302
+
+
+def test_pagination_keeps_the_search_and_moves_the_page(clinician_client, default_catalog):
+    from regimens.models import Regimen, RegimenComponent
+    from tests.integration.catalog.test_admin_and_pages import add_synthetic_regimens
+
+    add_synthetic_regimens(60)
+    assert RegimenComponent.objects.filter(regimen__code__startswith="SYN-").exists()
+    html = clinician_client.get(reverse("regimens:list"), {"q": "synthetic", "page": "1"}).content.decode()
+    assert "Page 1 of 2" in html
+    assert 'href="?q=synthetic&amp;page=2"' in html
+    assert Regimen.objects.filter(code__startswith="SYN-").count() == 60
