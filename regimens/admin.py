@@ -170,14 +170,13 @@ class OutcomeInline(admin.StackedInline):
         "note",
     ]
 
-    def get_formset(self, request, obj=None, **kwargs):
-        self._regimen = obj
-        return super().get_formset(request, obj, **kwargs)
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "trial":
-            regimen = getattr(self, "_regimen", None)
-            kwargs["queryset"] = m.Trial.objects.filter(regimen=regimen) if regimen else m.Trial.objects.none()
+            # Only this regimen's trials. The regimen comes from the request: admin instances are shared
+            # between requests, so nothing per request may be kept on `self`.
+            regimen_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            trials = m.Trial.objects.filter(regimen_id=regimen_id) if regimen_id else m.Trial.objects.none()
+            kwargs["queryset"] = trials
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

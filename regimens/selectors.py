@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from regimens import models as m
 
@@ -24,18 +24,17 @@ def catalog_summary() -> CatalogSummary:
     )
 
 
-def regimen_list(
-    *, query: str = "", setting: str = "", drug_class: str = "", include_inactive: bool = False
-) -> QuerySet:
-    regimens = m.Regimen.objects.prefetch_related(
-        Prefetch("components", queryset=m.RegimenComponent.objects.select_related("drug__drug_class")),
-        "preferences",
-    ).order_by("code")
-    if not include_inactive:
-        regimens = regimens.filter(active=True)
+def regimen_list(*, query: str = "", setting: str = "") -> QuerySet:
+    """Active regimens, optionally matching a code, name, drug or trial, or listed in a setting."""
+    regimens = (
+        m.Regimen.objects.filter(active=True)
+        .prefetch_related(
+            Prefetch("components", queryset=m.RegimenComponent.objects.select_related("drug__drug_class")),
+            "preferences",
+        )
+        .order_by("code")
+    )
     if query:
-        from django.db.models import Q
-
         regimens = regimens.filter(
             Q(code__icontains=query)
             | Q(name__icontains=query)
@@ -44,8 +43,6 @@ def regimen_list(
         ).distinct()
     if setting:
         regimens = regimens.filter(preferences__setting=setting).distinct()
-    if drug_class:
-        regimens = regimens.filter(components__drug__drug_class__code=drug_class).distinct()
     return regimens
 
 

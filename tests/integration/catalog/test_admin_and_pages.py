@@ -251,3 +251,12 @@ def test_an_unknown_regimen_is_a_404(clinician_client, default_catalog):
 def test_the_catalog_list_filters_by_setting(clinician_client, default_catalog):
     html = clinician_client.get(reverse("regimens:list"), {"setting": "pcl_or_emd"}).content.decode()
     assert ">VDT-PACE<" in html and ">DRd<" not in html
+
+
+def test_the_outcome_inline_offers_only_this_regimens_trials(client, catalog_editor, default_catalog):
+    client.force_login(catalog_editor)
+    drd = m.Regimen.objects.get(code="DRd")
+    form = client.get(change_url(drd)).context["inline_admin_formsets"]
+    outcomes = next(f for f in form if f.opts.model is m.Outcome)
+    choices = set(outcomes.formset.forms[0].fields["trial"].queryset.values_list("regimen__code", flat=True))
+    assert choices == {"DRd"}
