@@ -607,6 +607,8 @@ class CaseReview(models.Model):
     engine_version = models.CharField(max_length=20)
     catalog_release = models.CharField("Catalog release", max_length=32)
     label_jurisdiction = models.CharField(max_length=2)
+    # The catalog pathway (order of options) the recommendation ran on; blank for cases saved before pathways.
+    pathway = models.CharField("Pathway", max_length=40, blank=True, default="")
     status = models.CharField(max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.READY_FOR_BOARD)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -6,7 +6,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.functions import Coalesce
 
 from patients.models import CaseReview, LineDrug, Patient, Restaging, RestagingStatus, TherapyLine
-from regimens.models import Drug, Regimen, RegimenComponent
+from regimens.models import Drug, Regimen, RegimenComponent, RegimenKind
 
 # Sort keys the patient list accepts: URL value -> ordering.
 PATIENT_SORTS = {
@@ -121,22 +121,29 @@ def catalog_regimens() -> QuerySet[Regimen]:
     return Regimen.objects.filter(active=True).order_by("code")
 
 
-def regimen_picker() -> tuple[list[tuple[str, str]], dict[str, list[int]]]:
-    """For the line form, in one query: the active regimens as (code, label) choices, and each one's drug ids."""
-    choices: list[tuple[str, str]] = []
+def regimen_picker() -> tuple[list[tuple[str, list[tuple[str, str]]]], dict[str, list[int]]]:
+    """For the line form, in one query: the active regimens as grouped (code, label) choices (first-line regimens,
+    then those used at relapse; procedures such as a transplant are recorded in their own fields), and each
+    one's drug ids."""
+    groups: dict[str, list[tuple[str, str]]] = {RegimenKind.FIRST_LINE: [], RegimenKind.REGIMEN: []}
     drugs: dict[str, list[int]] = {}
     rows = (
-        Regimen.objects.filter(active=True)
+        Regimen.objects.filter(active=True, kind__in=list(groups))
         .order_by("code", "components__position", "components__id")
-        .values_list("code", "name", "components__drug_id")
+        .values_list("code", "name", "kind", "components__drug_id")
     )
-    for code, name, drug_id in rows:
+    for code, name, kind, drug_id in rows:
         if code not in drugs:
-            choices.append((code, f"{code} ({name})"))
+            suffix = ", first-line" if kind == RegimenKind.FIRST_LINE else ""
+            groups[kind].append((code, f"{code} ({name}{suffix})"))
             drugs[code] = []
         if drug_id is not None:
             drugs[code].append(drug_id)
-    return choices, drugs
+    choices = [
+        ("First-line regimens", groups[RegimenKind.FIRST_LINE]),
+        ("Regimens used at relapse (some are also given first line)", groups[RegimenKind.REGIMEN]),
+    ]
+    return [(label, items) for label, items in choices if items], drugs
 
 
 def regimen_components(code: str) -> QuerySet[RegimenComponent]:

@@ -406,6 +406,7 @@ def case_review_create(*, patient: Patient, restaging: Restaging, by: AbstractBa
         engine_version=result["engine_version"],
         catalog_release=result["catalog_version"],
         label_jurisdiction=result["label_jurisdiction"],
+        pathway=(result.get("pathway") or {}).get("code", ""),
         created_by=by,
     )
     access_log(user=by, patient=patient, action=AccessAction.CREATE, case_review=review)

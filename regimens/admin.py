@@ -63,17 +63,23 @@ class ComponentFormSet(BaseInlineFormSet):
 
 
 class PreferenceForm(forms.ModelForm):
+    """A pathway entry, edited from its pathway or from its regimen; a taken rank names its holder."""
+
     class Meta:
         model = m.SettingPreference
-        fields = ["setting", "fitness", "rank", "tier", "note"]
+        fields = ["pathway", "regimen", "setting", "fitness", "rank", "tier", "note", "note_applies_if"]
 
     def clean(self):
         data = super().clean()
         self._rank_taken = False
-        if {"setting", "fitness", "rank"} <= data.keys():
+        pathway = data.get("pathway") or getattr(self.instance, "pathway", None)
+        regimen = data.get("regimen") or getattr(self.instance, "regimen", None)
+        if pathway is not None and regimen is not None and {"setting", "fitness", "rank"} <= data.keys():
             other = (
-                m.SettingPreference.objects.filter(setting=data["setting"], fitness=data["fitness"], rank=data["rank"])
-                .exclude(regimen_id=self.instance.regimen_id)
+                m.SettingPreference.objects.filter(
+                    pathway=pathway, setting=data["setting"], fitness=data["fitness"], rank=data["rank"]
+                )
+                .exclude(regimen=regimen)
                 .select_related("regimen")
                 .first()
             )
@@ -81,8 +87,8 @@ class PreferenceForm(forms.ModelForm):
                 self._rank_taken = True
                 self.add_error(
                     "rank",
-                    f"Rank {other.rank} in {other.get_setting_display()} ({other.fitness}) is already taken by "
-                    f"{other.regimen.code}. Choose a free rank, or move {other.regimen.code} first.",
+                    f"Rank {other.rank} in {other.get_setting_display()} ({other.fitness}) of {pathway.title} is "
+                    f"already taken by {other.regimen.code}. Choose a free rank, or move {other.regimen.code} first.",
                 )
         return data
 
@@ -96,14 +102,18 @@ class PreferenceFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple] = set()
         for form in self.forms:
             data = form.cleaned_data
             if not data or data.get("DELETE"):
                 continue
-            key = (data["setting"], data["fitness"])
+            pathway = data.get("pathway") or self.instance
+            regimen = data.get("regimen") or self.instance
+            key = (pathway, regimen, data["setting"], data["fitness"])
             if key in seen:
-                raise ValidationError(f"This regimen is listed twice in {data['setting']} ({data['fitness']}).")
+                raise ValidationError(
+                    f"{regimen} is listed twice in {data['setting']} ({data['fitness']}) of {pathway}."
+                )
             seen.add(key)
 
 
@@ -129,16 +139,37 @@ class LabelInline(admin.StackedInline):
 
 
 class PreferenceInline(admin.TabularInline):
+    """The regimen's places in every pathway."""
+
     model = m.SettingPreference
     form = PreferenceForm
     formset = PreferenceFormSet
     extra = 0
-    fields = ["setting", "fitness", "rank", "tier", "note"]
+    verbose_name_plural = "places in the pathways"
+    fields = ["pathway", "setting", "fitness", "rank", "tier", "note", "note_applies_if"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("pathway")
+
+
+class PathwayEntryInline(admin.TabularInline):
+    """A pathway's entries: which regimen sits where, with the note saying why."""
+
+    model = m.SettingPreference
+    form = PreferenceForm
+    formset = PreferenceFormSet
+    extra = 0
+    autocomplete_fields = ["regimen"]
+    fields = ["setting", "fitness", "rank", "tier", "regimen", "note", "note_applies_if"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("regimen")
 
 
 class CautionInline(admin.TabularInline):
     model = m.RegimenCaution
     extra = 0
+    fields = ["code", "text", "applies_if"]
 
 
 class TrialInline(admin.StackedInline):
@@ -152,6 +183,7 @@ class TrialInline(admin.StackedInline):
         "population",
         ("citation", "verification"),
         ("pubmed_id", "doi"),
+        "key_exclusions",
     ]
 
 
@@ -167,6 +199,7 @@ class OutcomeInline(admin.StackedInline):
         ("experimental", "control", "p"),
         ("hr", "ci_low", "ci_high", "ci_level"),
         ("verification", "source"),
+        ("subgroup", "published"),
         "note",
     ]
 
@@ -202,7 +235,9 @@ class SettingFilter(admin.SimpleListFilter):
         return m.Setting.choices
 
     def queryset(self, request, queryset):
-        return queryset.filter(preferences__setting=self.value()).distinct() if self.value() else queryset
+        if not self.value():
+            return queryset
+        return queryset.filter(preferences__setting=self.value(), preferences__pathway__active=True).distinct()
 
 
 class TierFilter(admin.SimpleListFilter):
@@ -213,7 +248,9 @@ class TierFilter(admin.SimpleListFilter):
         return m.Tier.choices
 
     def queryset(self, request, queryset):
-        return queryset.filter(preferences__tier=self.value()).distinct() if self.value() else queryset
+        if not self.value():
+            return queryset
+        return queryset.filter(preferences__tier=self.value(), preferences__pathway__active=True).distinct()
 
 
 class DrugClassFilter(admin.SimpleListFilter):
@@ -245,6 +282,7 @@ class RegimenAdmin(CatalogEditorAdmin):
                 "fields": [
                     ("all_oral", "intensive", "exempt_from_two_drug_rule"),
                     ("requires_cytogenetic", "off_label_by_design"),
+                    ("carfilzomib_twice_weekly", "multi_agent_chemotherapy", "high_dose_dexamethasone"),
                 ]
             },
         ),
@@ -266,7 +304,7 @@ class RegimenAdmin(CatalogEditorAdmin):
             .get_queryset(request)
             .prefetch_related(
                 Prefetch("components", queryset=m.RegimenComponent.objects.select_related("drug__drug_class")),
-                "preferences",
+                Prefetch("preferences", queryset=m.SettingPreference.objects.filter(pathway__active=True)),
             )
         )
 
@@ -278,7 +316,7 @@ class RegimenAdmin(CatalogEditorAdmin):
                 codes.append(comp.drug.drug_class.code)
         return ", ".join(codes)
 
-    @admin.display(description="settings (rank)")
+    @admin.display(description="settings in the active pathway (rank)")
     def setting_list(self, obj: m.Regimen) -> str:
         return format_html_join(
             mark_safe("<br>"),
@@ -296,6 +334,79 @@ class RegimenAdmin(CatalogEditorAdmin):
     @admin.display(description="last change", ordering="updated_at")
     def last_change(self, obj: m.Regimen):
         return obj.updated_at
+
+
+class PathwayForm(forms.ModelForm):
+    class Meta:
+        model = m.Pathway
+        fields = ["code", "title", "active", "date", "source", "description"]
+
+    def _get_validation_exclusions(self):
+        # Saving moves the active flag from the pathway in force to this one (PathwayAdmin.save_model), so
+        # "one active pathway" holds after the save even though it does not hold for this form alone.
+        return super()._get_validation_exclusions() | {"active"}
+
+    def clean_active(self):
+        active = self.cleaned_data["active"]
+        if self.instance.pk and self.instance.active and not active:
+            raise ValidationError(
+                "One pathway must stay active: open the pathway that should take its place and make it active."
+            )
+        return active
+
+
+@admin.register(m.Pathway)
+class PathwayAdmin(CatalogEditorAdmin):
+    """Named orders of options. Making one active deactivates the one in force; the release records it."""
+
+    form = PathwayForm
+    list_display = ["code", "title", "active", "date", "entry_count"]
+    search_fields = ["code", "title", "source"]
+    inlines = [PathwayEntryInline]
+    actions = ["make_active"]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(entry_total=Count("entries"))
+
+    @admin.display(description="entries", ordering="entry_total")
+    def entry_count(self, obj: m.Pathway) -> int:
+        return obj.entry_total
+
+    def save_model(self, request, obj, form, change):
+        if obj.active:
+            _deactivate_others(obj)
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.active:
+            return False  # the pathway in force cannot be deleted; make another active first
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        if queryset.filter(active=True).exists():
+            messages.error(request, "The active pathway cannot be deleted; make another pathway active first.")
+            return
+        super().delete_queryset(request, queryset)
+
+    @admin.action(description="Make the selected pathway the one in force", permissions=["change"])
+    def make_active(self, request, queryset):
+        if queryset.count() != 1:
+            messages.error(request, "Choose exactly one pathway to put in force.")
+            return
+        pathway = queryset.get()
+        if not pathway.active:
+            _deactivate_others(pathway)
+            pathway.active = True
+            pathway.save()
+        self._release(request, f"pathway {pathway.code} put in force in the admin")
+
+
+def _deactivate_others(pathway: m.Pathway) -> None:
+    for other in m.Pathway.objects.filter(active=True).exclude(pk=pathway.pk):
+        other.active = False
+        other.save()  # one by one, so each change is in the history
 
 
 @admin.register(m.Trial)
@@ -332,9 +443,9 @@ class EngineTextAdmin(CatalogEditorAdmin):
 class CatalogReleaseAdmin(admin.ModelAdmin):
     """Releases are made by the release service only; here they can be read, never edited."""
 
-    list_display = ["label", "created_at", "created_by", "note"]
+    list_display = ["label", "created_at", "created_by", "pathway", "note"]
     list_select_related = ["created_by"]
-    fields = ["label", "created_at", "created_by", "note", "content_hash"]
+    fields = ["label", "created_at", "created_by", "pathway", "note", "content_hash"]
     readonly_fields = fields
 
     def has_add_permission(self, request):

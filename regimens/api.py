@@ -1,4 +1,5 @@
-"""JSON API: `POST /api/v1/recommend` takes a case (myeloma-cds-case/1) and answers its recommendation."""
+"""JSON API: `POST /api/v1/recommend[?pathway=CODE]` takes a case (myeloma-cds-case/1) and answers its
+recommendation, on the catalog's active pathway unless another is named."""
 
 import json
 
@@ -9,7 +10,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from regimens.recommendations import recommend_case
+from regimens.recommendations import UnknownPathway, recommend_case
 from regimens.tokens import token_user
 
 PERMISSION = "regimens.run_recommendation"
@@ -58,8 +59,11 @@ def recommend(request: HttpRequest) -> JsonResponse:
         return _errors(400, ("", f"The body is not valid JSON ({exc})."))
     if not isinstance(data, dict):
         return _errors(400, ("", "The body must be a JSON object (myeloma-cds-case/1)."))
+    pathway = request.GET.get("pathway") or None
     try:
-        return JsonResponse(recommend_case(data), json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(recommend_case(data, pathway=pathway), json_dumps_params={"ensure_ascii": False})
+    except UnknownPathway as exc:
+        return _errors(400, ("pathway", str(exc)))
     except CaseFormatError as exc:
         return _errors(400, *((e.field, e.message) for e in exc.errors))
     except LookupError as exc:

@@ -20,7 +20,8 @@ from django.db.models import Prefetch
 
 from regimens import models as m
 
-FORMAT = "myeloma-cds-catalog/1"
+FORMAT = "myeloma-cds-catalog/2"
+FORMAT_1 = "myeloma-cds-catalog/1"
 DEFAULT_CATALOG_FILE = Path(__file__).resolve().parent / "catalog" / "default.yaml"
 
 
@@ -117,6 +118,9 @@ def normal_regimen(reg: dict[str, Any]) -> dict[str, Any]:
         "exempt_from_two_drug_rule": bool(reg.get("exempt_from_two_drug_rule", False)),
         "requires_cytogenetic": _text(reg.get("requires_cytogenetic")),
         "off_label_by_design": bool(reg.get("off_label_by_design", False)),
+        "carfilzomib_twice_weekly": bool(reg.get("carfilzomib_twice_weekly", False)),
+        "multi_agent_chemotherapy": bool(reg.get("multi_agent_chemotherapy", False)),
+        "high_dose_dexamethasone": bool(reg.get("high_dose_dexamethasone", False)),
         "components": [{"drug": c["drug"], "role": c.get("role", "active")} for c in reg.get("components") or []],
         "labels": {
             jurisdiction: {
@@ -133,21 +137,12 @@ def normal_regimen(reg: dict[str, Any]) -> dict[str, Any]:
             }
             for jurisdiction, label in sorted(labels.items())
         },
-        "settings": sorted(
-            (
-                {
-                    "setting": p["setting"],
-                    "fitness": p.get("fitness", "any"),
-                    "rank": p["rank"],
-                    "tier": p["tier"],
-                    "note": _text(p.get("note")),
-                }
-                for p in reg.get("settings") or []
-            ),
-            key=lambda p: (p["setting"], p["fitness"], p["rank"]),
-        ),
         "cautions": sorted(
-            ({"code": c["code"], "text": c["text"]} for c in reg.get("cautions") or []), key=lambda c: c["code"]
+            (
+                {"code": c["code"], "text": c["text"], "applies_if": [str(x) for x in c.get("applies_if") or []]}
+                for c in reg.get("cautions") or []
+            ),
+            key=lambda c: c["code"],
         ),
         "toxicities": [
             {"text": t["text"], "verification": t.get("verification", "from_memory"), "source": _text(t.get("source"))}
@@ -179,6 +174,7 @@ def _normal_trial(trial: dict[str, Any]) -> dict[str, Any]:
         "pubmed_id": _text(trial.get("pubmed_id")),
         "doi": _text(trial.get("doi")),
         "verification": trial.get("verification", "from_memory"),
+        "key_exclusions": [str(x) for x in trial.get("key_exclusions") or []],
         "outcomes": [
             {
                 "metric": o["metric"],
@@ -195,10 +191,75 @@ def _normal_trial(trial: dict[str, Any]) -> dict[str, Any]:
                 "verification": o.get("verification", "from_memory"),
                 "field_verification": dict(sorted((o.get("field_verification") or {}).items())),
                 "note": _text(o.get("note")),
+                "subgroup": _text(o.get("subgroup")),
+                "published": _text(o.get("published")),
             }
             for o in trial.get("outcomes") or []
         ],
     }
+
+
+def normal_pathway(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": item["code"],
+        "title": item["title"],
+        "source": _text(item.get("source")),
+        "date": _text(item.get("date")),
+        "active": bool(item.get("active", False)),
+        "description": _text(item.get("description")),
+        "entries": sorted(
+            (
+                {
+                    "setting": e["setting"],
+                    "fitness": e.get("fitness", "any"),
+                    "regimen": e["regimen"],
+                    "rank": e["rank"],
+                    "tier": e["tier"],
+                    "note": _text(e.get("note")),
+                    "note_applies_if": [str(x) for x in e.get("note_applies_if") or []],
+                }
+                for e in item.get("entries") or []
+            ),
+            key=lambda e: (SETTING_ORDER.get(e["setting"], 99), FITNESS_ORDER.get(e["fitness"], 99), e["rank"]),
+        ),
+    }
+
+
+SETTING_ORDER = {
+    "first_relapse_len_sensitive": 0,
+    "first_relapse_len_refractory": 1,
+    "second_plus_relapse": 2,
+    "triple_class_exposed": 3,
+    "pcl_or_emd": 4,
+}
+FITNESS_ORDER = {"any": 0, "fit": 1, "frail": 2}
+
+
+def upgrade_document(document: dict[str, Any]) -> dict[str, Any]:
+    """A format-1 document (one order kept in each regimen's `settings`, as releases made before pathways hold)
+    read as format 2 with that order as its one, active pathway, so an old release still runs exactly."""
+    if document.get("format") != FORMAT_1:
+        return document
+    upgraded = {key: value for key, value in document.items() if key != "regimens"}
+    upgraded["format"] = FORMAT
+    entries = []
+    regimens = []
+    for reg in document.get("regimens") or []:
+        reg = dict(reg)
+        for entry in reg.pop("settings", None) or []:
+            entries.append({**entry, "regimen": reg["code"]})
+        regimens.append(reg)
+    upgraded["regimens"] = regimens
+    upgraded["pathways"] = [
+        {
+            "code": "order-before-pathways",
+            "title": "Order before pathways",
+            "active": True,
+            "description": "The catalog's single order of options before named pathways were introduced.",
+            "entries": entries,
+        }
+    ]
+    return upgraded
 
 
 def normal_class(item: dict[str, Any]) -> dict[str, Any]:
@@ -233,7 +294,6 @@ def regimen_queryset():
                 "classes_exposed", "drugs_exposed", "drugs_refractory", "classes_refractory"
             ),
         ),
-        "preferences",
         "cautions",
         "toxicities",
         "regulatory_events",
@@ -255,6 +315,9 @@ def regimen_document(reg: m.Regimen) -> dict[str, Any]:
             "exempt_from_two_drug_rule": reg.exempt_from_two_drug_rule,
             "requires_cytogenetic": reg.requires_cytogenetic,
             "off_label_by_design": reg.off_label_by_design,
+            "carfilzomib_twice_weekly": reg.carfilzomib_twice_weekly,
+            "multi_agent_chemotherapy": reg.multi_agent_chemotherapy,
+            "high_dose_dexamethasone": reg.high_dose_dexamethasone,
             "components": [{"drug": c.drug.name, "role": c.role} for c in reg.components.all()],
             "labels": {
                 label.jurisdiction: {
@@ -271,11 +334,7 @@ def regimen_document(reg: m.Regimen) -> dict[str, Any]:
                 }
                 for label in reg.labels.all()
             },
-            "settings": [
-                {"setting": p.setting, "fitness": p.fitness, "rank": p.rank, "tier": p.tier, "note": p.note}
-                for p in reg.preferences.all()
-            ],
-            "cautions": [{"code": c.code, "text": c.text} for c in reg.cautions.all()],
+            "cautions": [{"code": c.code, "text": c.text, "applies_if": c.applies_if} for c in reg.cautions.all()],
             "toxicities": [
                 {"text": t.text, "verification": t.verification, "source": t.source} for t in reg.toxicities.all()
             ],
@@ -301,6 +360,7 @@ def regimen_document(reg: m.Regimen) -> dict[str, Any]:
                     "pubmed_id": t.pubmed_id,
                     "doi": t.doi,
                     "verification": t.verification,
+                    "key_exclusions": t.key_exclusions,
                     "outcomes": [
                         {
                             "metric": o.metric,
@@ -317,11 +377,45 @@ def regimen_document(reg: m.Regimen) -> dict[str, Any]:
                             "verification": o.verification,
                             "field_verification": o.field_verification,
                             "note": o.note,
+                            "subgroup": o.subgroup,
+                            "published": o.published,
                         }
                         for o in t.outcomes.all()
                     ],
                 }
                 for t in reg.trials.all()
+            ],
+        }
+    )
+
+
+def pathway_queryset():
+    return m.Pathway.objects.prefetch_related(
+        Prefetch("entries", queryset=m.SettingPreference.objects.select_related("regimen"))
+    ).order_by("code")
+
+
+def pathway_document(pathway: m.Pathway) -> dict[str, Any]:
+    """One pathway as a catalog-document entry (expects `pathway_queryset()` prefetches)."""
+    return normal_pathway(
+        {
+            "code": pathway.code,
+            "title": pathway.title,
+            "source": pathway.source,
+            "date": pathway.date,
+            "active": pathway.active,
+            "description": pathway.description,
+            "entries": [
+                {
+                    "setting": e.setting,
+                    "fitness": e.fitness,
+                    "regimen": e.regimen.code,
+                    "rank": e.rank,
+                    "tier": e.tier,
+                    "note": e.note,
+                    "note_applies_if": e.note_applies_if,
+                }
+                for e in pathway.entries.all()
             ],
         }
     )
@@ -350,6 +444,7 @@ def export_document(label: str | None = None) -> dict[str, Any]:
             for d in m.Drug.objects.select_related("drug_class").order_by("name")
         ],
         "regimens": [regimen_document(reg) for reg in regimen_queryset().order_by("code")],
+        "pathways": [pathway_document(p) for p in pathway_queryset()],
         "texts": [
             normal_text({"code": t.code, "kind": t.kind, "text": t.text})
             for t in m.EngineText.objects.order_by("kind", "code")
@@ -381,5 +476,13 @@ def engine_catalog(release: m.CatalogRelease | None = None):
         if release.pk not in _engine_catalogs:
             snapshot = m.CatalogRelease.objects.values_list("snapshot", flat=True).get(pk=release.pk)
             _engine_catalogs.clear()  # only the newest release is kept warm
-            _engine_catalogs[release.pk] = Catalog.from_dict(snapshot, version=release.label)
+            _engine_catalogs[release.pk] = Catalog.from_dict(upgrade_document(snapshot), version=release.label)
         return _engine_catalogs[release.pk]
+
+
+def cached_engine_catalog(version: str):
+    """The engine catalog of a release label if this process has it built already (no query), else None."""
+    for catalog in list(_engine_catalogs.values()):
+        if catalog.version == version:
+            return catalog
+    return None

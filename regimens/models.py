@@ -51,11 +51,13 @@ class LabelStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     NOT_APPROVED = "not_approved", "Never approved"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    INVESTIGATIONAL = "investigational", "Investigational (approved in neither jurisdiction; trial option only)"
 
 
 class RegimenKind(models.TextChoices):
     REGIMEN = "regimen", "Drug regimen"
     PROCEDURE = "procedure", "Procedure (never offered as an option)"
+    FIRST_LINE = "first_line", "First-line regimen (recorded as a prior line, never offered at relapse)"
 
 
 class CytogeneticRequirement(models.TextChoices):
@@ -86,6 +88,7 @@ class CatalogRelease(models.Model):
     note = models.CharField(max_length=300, blank=True)
     content_hash = models.CharField(max_length=64)
     snapshot = models.JSONField()
+    pathway = models.CharField("active pathway", max_length=40, blank=True, help_text="The pathway in force.")
 
     class Meta:
         ordering = ["-id"]
@@ -147,6 +150,15 @@ class Regimen(models.Model):
         max_length=20, choices=CytogeneticRequirement.choices, blank=True, default=""
     )
     off_label_by_design = models.BooleanField(default=False, help_text="Used without a label: no label gate.")
+    carfilzomib_twice_weekly = models.BooleanField(
+        default=False, help_text="Carfilzomib given twice weekly: frail patients get a caution (once weekly preferred)."
+    )
+    multi_agent_chemotherapy = models.BooleanField(
+        default=False, help_text="Multi-agent chemotherapy: with an IMiD, LMWH or a DOAC rather than aspirin."
+    )
+    high_dose_dexamethasone = models.BooleanField(
+        default=False, help_text="High-dose dexamethasone: with an IMiD, LMWH or a DOAC rather than aspirin."
+    )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -182,7 +194,7 @@ class RegimenLabel(models.Model):
 
     regimen = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="labels")
     jurisdiction = models.CharField(max_length=2, choices=Jurisdiction.choices)
-    status = models.CharField(max_length=12, choices=LabelStatus.choices, default=LabelStatus.APPROVED)
+    status = models.CharField(max_length=16, choices=LabelStatus.choices, default=LabelStatus.APPROVED)
     date = models.CharField(max_length=10, blank=True, help_text="YYYY, YYYY-MM or YYYY-MM-DD.")
     min_prior_lines = models.PositiveSmallIntegerField(null=True, blank=True)
     max_prior_lines = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -213,22 +225,73 @@ class RegimenLabel(models.Model):
         return f"{self.regimen} {self.jurisdiction} label"
 
 
+def validate_conditions(value) -> None:
+    """A list of patient-condition codes from the engine's fixed vocabulary (e.g. anti_cd38_refractory)."""
+    from regimens.engine import conditions
+
+    if not isinstance(value, list):
+        raise ValidationError("Give a list of condition codes.")
+    for code in value:
+        try:
+            conditions.parse(str(code))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+def validate_condition(value: str) -> None:
+    if value:
+        validate_conditions([value])
+
+
+class Pathway(models.Model):
+    """A named, dated, sourced order of options per setting (algorithm 9.1). Exactly one is active: the
+    institution's choice; the others are reference orders shown beside each option."""
+
+    code = models.SlugField(max_length=40, unique=True, help_text="Stable code, e.g. guidelines-2026.")
+    title = models.CharField(max_length=120)
+    source = models.TextField(blank=True, help_text="The guidelines or article the order follows.")
+    date = models.CharField(max_length=10, blank=True, help_text="YYYY, YYYY-MM or YYYY-MM-DD.")
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=False, help_text="The order recommendations follow. Only one is active.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-active", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="one_active_pathway"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
 class SettingPreference(models.Model):
+    """One entry of a pathway: a regimen's place in a setting's list (for a fitness group)."""
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="entries")
     regimen = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="preferences")
     setting = models.CharField(max_length=40, choices=Setting.choices)
     fitness = models.CharField(max_length=8, choices=Fitness.choices, default=Fitness.ANY)
     rank = models.PositiveSmallIntegerField(help_text="Order within the setting and fitness; 1 comes first.")
     tier = models.CharField(max_length=12, choices=Tier.choices)
-    note = models.CharField(
-        max_length=500, blank=True, help_text="Shown beside the option, e.g. where guidelines differ."
+    note = models.CharField(max_length=500, blank=True, help_text="Why the entry sits here; shown beside the option.")
+    note_applies_if = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_conditions],
+        help_text='Show the note only to patients meeting every condition, e.g. ["anti_cd38_refractory"].',
     )
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["setting", "fitness", "rank"]
+        ordering = ["pathway", "setting", "fitness", "rank"]
+        verbose_name = "pathway entry"
+        verbose_name_plural = "pathway entries"
         constraints = [
-            models.UniqueConstraint(fields=["setting", "fitness", "rank"], name="unique_rank_per_setting"),
-            models.UniqueConstraint(fields=["regimen", "setting", "fitness"], name="regimen_once_per_setting"),
+            models.UniqueConstraint(fields=["pathway", "setting", "fitness", "rank"], name="unique_rank_per_setting"),
+            models.UniqueConstraint(
+                fields=["pathway", "regimen", "setting", "fitness"], name="regimen_once_per_setting"
+            ),
             _choice_check("setting", Setting, "preference_setting_valid"),
             _choice_check("fitness", Fitness, "preference_fitness_valid"),
             _choice_check("tier", Tier, "preference_tier_valid"),
@@ -242,6 +305,12 @@ class RegimenCaution(models.Model):
     regimen = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="cautions")
     code = models.SlugField(max_length=60)
     text = models.TextField()
+    applies_if = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_conditions],
+        help_text='Show only to patients meeting every condition, e.g. ["age_at_least:65"]; empty: everyone.',
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -298,6 +367,12 @@ class Trial(models.Model):
     pubmed_id = models.CharField(max_length=20, blank=True)
     doi = models.CharField(max_length=120, blank=True)
     verification = models.CharField(max_length=12, choices=Verification.choices)
+    key_exclusions = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_conditions],
+        help_text='Conditions the trial did not enrol, e.g. ["anti_cd38_refractory", "bcma_exposed"].',
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -327,6 +402,15 @@ class Outcome(models.Model):
     verification = models.CharField(max_length=12, choices=Verification.choices)
     field_verification = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
+    subgroup = models.CharField(
+        max_length=60,
+        blank=True,
+        validators=[validate_condition],
+        help_text="For a subgroup figure, its condition (e.g. lenalidomide_refractory); empty: whole population.",
+    )
+    published = models.CharField(
+        max_length=10, blank=True, help_text="When this analysis was published (YYYY or YYYY-MM); latest = most mature."
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -24,13 +24,23 @@ def catalog_summary() -> CatalogSummary:
     )
 
 
+def _entries() -> Prefetch:
+    """Each regimen's pathway entries, the active pathway's first."""
+    return Prefetch(
+        "preferences",
+        queryset=m.SettingPreference.objects.select_related("pathway").order_by(
+            "-pathway__active", "pathway__code", "setting", "fitness", "rank"
+        ),
+    )
+
+
 def regimen_list(*, query: str = "", setting: str = "") -> QuerySet:
     """Active regimens, optionally matching a code, name, drug or trial, or listed in a setting."""
     regimens = (
         m.Regimen.objects.filter(active=True)
         .prefetch_related(
             Prefetch("components", queryset=m.RegimenComponent.objects.select_related("drug__drug_class")),
-            "preferences",
+            _entries(),
         )
         .order_by("code")
     )
@@ -42,7 +52,7 @@ def regimen_list(*, query: str = "", setting: str = "") -> QuerySet:
             | Q(trials__name__icontains=query)
         ).distinct()
     if setting:
-        regimens = regimens.filter(preferences__setting=setting).distinct()
+        regimens = regimens.filter(preferences__setting=setting, preferences__pathway__active=True).distinct()
     return regimens
 
 
@@ -50,7 +60,7 @@ def regimen_detail(code: str) -> m.Regimen:
     return m.Regimen.objects.prefetch_related(
         Prefetch("components", queryset=m.RegimenComponent.objects.select_related("drug__drug_class")),
         "labels",  # the page shows each label's text; its condition lists are for the engine and the admin
-        "preferences",
+        _entries(),
         "cautions",
         "toxicities",
         "regulatory_events",

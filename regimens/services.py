@@ -31,8 +31,9 @@ def release_create(*, by=None, note: str = "") -> m.CatalogRelease | None:
         return None
     label = _next_label(timezone.localdate())
     document["label"] = label
+    active = next((p["code"] for p in document.get("pathways") or [] if p["active"]), "")
     return m.CatalogRelease.objects.create(
-        label=label, created_by=by, note=note[:300], content_hash=digest, snapshot=document
+        label=label, created_by=by, note=note[:300], content_hash=digest, snapshot=document, pathway=active
     )
 
 
@@ -52,7 +53,8 @@ def catalog_load(*, document: dict[str, Any], by=None, note: str = "") -> LoadRe
     """Validate a catalog document, then upsert it by code. Idempotent: nothing changes on a second load.
 
     Classes, drugs and texts are upserted by their keys; a regimen whose content differs is rewritten as a
-    whole (its components, labels, preferences and evidence). Entries absent from the document are kept.
+    whole (its components, labels and evidence), and so is a pathway with its entries. Entries absent from the
+    document are kept; the document's active pathway becomes the only active one.
     """
     problems = doc.validate_document(document) or _too_long(document)
     if problems:
@@ -71,12 +73,11 @@ _LENGTHS = {
 }
 _REGIMEN_PARTS = {
     None: (m.Regimen, ["code", "name"]),
-    "settings": (m.SettingPreference, ["note"]),
     "cautions": (m.RegimenCaution, ["code"]),
     "regulatory": (m.RegulatoryEvent, ["agency", "date"]),
     "trials": (m.Trial, ["name", "registry_id", "phase", "comparator", "citation", "pubmed_id", "doi"]),
 }
-_OUTCOME_FIELDS = ["metric", "analysis", "experimental", "control", "unit", "ci_level", "p"]
+_OUTCOME_FIELDS = ["metric", "analysis", "experimental", "control", "unit", "ci_level", "p", "subgroup", "published"]
 
 
 def _too_long(document: dict[str, Any]) -> list[doc.Problem]:
@@ -103,6 +104,11 @@ def _too_long(document: dict[str, Any]) -> list[doc.Problem]:
         for j, trial in enumerate(reg.get("trials") or []):
             for k, outcome in enumerate(trial.get("outcomes") or []):
                 check(m.Outcome, _OUTCOME_FIELDS, outcome, f"{place}.trials[{j}].outcomes[{k}]")
+    for pathway in document.get("pathways") or []:
+        place = f"pathways[{pathway.get('code')}]"
+        check(m.Pathway, ["code", "title", "date"], pathway, place)
+        for j, entry in enumerate(pathway.get("entries") or []):
+            check(m.SettingPreference, ["note"], entry, f"{place}.entries[{j}]")
     return problems
 
 
@@ -155,6 +161,8 @@ def _load(document: dict[str, Any], *, by, note: str) -> LoadResult:
             _delete_children(existing[reg["code"]])
     _write_regimens(changed, existing, classes=classes, drugs=drugs, by=by)
 
+    _load_pathways(document, by=by)
+
     texts = {t.code: t for t in m.EngineText.objects.all()}
     for item in map(doc.normal_text, document.get("texts") or []):
         current = texts.get(item["code"])
@@ -175,7 +183,6 @@ def _delete_children(regimen: m.Regimen) -> None:
         regimen.trials,
         regimen.components,
         regimen.labels,
-        regimen.preferences,
         regimen.cautions,
         regimen.toxicities,
         regimen.regulatory_events,
@@ -204,6 +211,9 @@ def _write_regimens(changed: list[dict[str, Any]], existing: dict[str, m.Regimen
             "exempt_from_two_drug_rule": reg["exempt_from_two_drug_rule"],
             "requires_cytogenetic": reg["requires_cytogenetic"] or "",
             "off_label_by_design": reg["off_label_by_design"],
+            "carfilzomib_twice_weekly": reg["carfilzomib_twice_weekly"],
+            "multi_agent_chemotherapy": reg["multi_agent_chemotherapy"],
+            "high_dose_dexamethasone": reg["high_dose_dexamethasone"],
         }
         regimen = existing.get(reg["code"])
         if regimen is None:
@@ -218,7 +228,7 @@ def _write_regimens(changed: list[dict[str, Any]], existing: dict[str, m.Regimen
     if any(r.pk is None for r in regimens.values()):  # databases that return no primary keys
         regimens.update({r.code: r for r in m.Regimen.objects.filter(code__in=list(regimens))})
 
-    components, preferences, cautions, toxicities, events, trials = [], [], [], [], [], []
+    components, cautions, toxicities, events, trials = [], [], [], [], []
     trial_outcomes: list[tuple[m.Trial, list[dict[str, Any]]]] = []
     for reg in changed:
         regimen = regimens[reg["code"]]
@@ -241,17 +251,6 @@ def _write_regimens(changed: list[dict[str, Any]], existing: dict[str, m.Regimen
             row.drugs_exposed.set([drugs[d] for d in label["drugs_exposed"]])
             row.drugs_refractory.set([drugs[d] for d in label["drugs_refractory"]])
             row.classes_refractory.set([classes[c] for c in label["classes_refractory"]])
-        preferences += [
-            m.SettingPreference(
-                regimen=regimen,
-                setting=p["setting"],
-                fitness=p["fitness"],
-                rank=p["rank"],
-                tier=p["tier"],
-                note=p["note"] or "",
-            )
-            for p in reg["settings"]
-        ]
         cautions += [m.RegimenCaution(regimen=regimen, **c) for c in reg["cautions"]]
         toxicities += [
             m.Toxicity(
@@ -285,12 +284,12 @@ def _write_regimens(changed: list[dict[str, Any]], existing: dict[str, m.Regimen
                 pubmed_id=t["pubmed_id"] or "",
                 doi=t["doi"] or "",
                 verification=t["verification"],
+                key_exclusions=t["key_exclusions"],
             )
             trials.append(trial)
             trial_outcomes.append((trial, t["outcomes"]))
     for model, rows in (
         (m.RegimenComponent, components),
-        (m.SettingPreference, preferences),
         (m.RegimenCaution, cautions),
         (m.Toxicity, toxicities),
         (m.RegulatoryEvent, events),
@@ -319,8 +318,59 @@ def _write_regimens(changed: list[dict[str, Any]], existing: dict[str, m.Regimen
             verification=o["verification"],
             field_verification=o["field_verification"],
             note=o["note"] or "",
+            subgroup=o["subgroup"] or "",
+            published=o["published"] or "",
         )
         for trial, rows in trial_outcomes
         for i, o in enumerate(rows)
     ]
     _bulk(m.Outcome, outcomes, by)
+
+
+def _load_pathways(document: dict[str, Any], *, by) -> None:
+    """Upsert the document's pathways by code; a changed pathway's entries are rewritten as a whole."""
+    incoming = [doc.normal_pathway(p) for p in document.get("pathways") or []]
+    if not incoming:
+        return
+    existing = {p.code: p for p in doc.pathway_queryset()}
+    active = next((p["code"] for p in incoming if p["active"]), None)
+    if active is not None:  # one active pathway: the document's choice wins
+        for pathway in m.Pathway.objects.filter(active=True).exclude(code=active):
+            pathway.active = False
+            pathway.save()  # one by one, so each change is in the history
+    regimens = {r.code: r for r in m.Regimen.objects.only("id", "code")}
+    entries = []
+    for item in incoming:
+        current = existing.get(item["code"])
+        if current is not None and doc.pathway_document(current) == item:
+            continue
+        fields = {
+            "title": item["title"],
+            "source": item["source"] or "",
+            "date": item["date"] or "",
+            "description": item["description"] or "",
+            "active": item["active"],
+        }
+        if current is None:
+            current = m.Pathway.objects.create(code=item["code"], **fields)
+        else:
+            for key, value in fields.items():
+                setattr(current, key, value)
+            current.save()
+            if doc.pathway_document(current)["entries"] == item["entries"]:
+                continue
+            current.entries.all().delete()
+        entries += [
+            m.SettingPreference(
+                pathway=current,
+                regimen=regimens[e["regimen"]],
+                setting=e["setting"],
+                fitness=e["fitness"],
+                rank=e["rank"],
+                tier=e["tier"],
+                note=e["note"] or "",
+                note_applies_if=e["note_applies_if"],
+            )
+            for e in item["entries"]
+        ]
+    _bulk(m.SettingPreference, entries, by)

@@ -18,6 +18,7 @@ def recommendation_text(result: dict[str, Any]) -> str:
         "MyelomaCDS recommendation",
         f"  engine {result['engine_version']} · catalog {result['catalog_version']} · "
         f"{result['label_jurisdiction']} labels",
+        f"  pathway: {result['pathway']['title']} ({result['pathway']['code']})" if result.get("pathway") else "",
         "",
         "Classification",
         f"  setting: {c['setting']}" + (f" (special: {c['special_setting']})" if c.get("special_setting") else ""),
@@ -43,8 +44,19 @@ def recommendation_text(result: dict[str, Any]) -> str:
         evidence = option.get("evidence") or {}
         if evidence.get("summary"):
             lines.append(_wrap(f"evidence: {evidence['summary']}", "      "))
+        for position in option.get("positions", []):
+            where = f"rank {position['rank']} ({position['tier']})" if position["rank"] else "not an option"
+            lines.append(_wrap(f"in {position['pathway']}: {where}", "      "))
     if not result["options"]:
         lines.append("  (none)")
+    if result.get("trial_options"):
+        lines += ["", "Clinical trial or expert use (investigational, never a standard option)"]
+        for trial in result["trial_options"]:
+            lines.append(f"  - {trial['code']} ({trial['name']})")
+            for caution in trial.get("cautions", []):
+                lines.append(_wrap(f"caution: {caution['text']}", "      "))
+            if trial.get("note"):
+                lines.append(_wrap(f"note: {trial['note']}", "      "))
     lines += ["", "Excluded"]
     for excluded in result["excluded"]:
         reasons = "; ".join(r["text"] for r in excluded["reasons"])

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .caseformat import CaseFormatError, FieldError, parse_case, recommendation_to_dict
+from .caseformat import CaseFormatError, FieldError, parse_case
 from .catalog import Catalog, CatalogError
 from .facts import Case
+from .output import recommendation_to_dict
 from .recommend import ENGINE_VERSION, recommend
 from .results import Recommendation
 from .settings import EngineSettings

@@ -28,10 +28,8 @@ from .facts import (
     Transplant,
     Vte,
 )
-from .results import Recommendation
 
 CASE_FORMAT = "myeloma-cds-case/1"
-RECOMMENDATION_FORMAT = "myeloma-cds-recommendation/1"
 _MISSING = object()
 
 
@@ -190,6 +188,16 @@ class _Parser:
             self.err(where, f"must be an ISO date (YYYY-MM-DD), got {raw!r}")
             return None
 
+    @staticmethod
+    def quiet_date(raw: Any) -> date | None:
+        """A date for cross-field checks; a malformed one is reported where it is parsed, not twice."""
+        if not isinstance(raw, str):
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            return None
+
     def simple(self, data: dict[str, Any] | None, path: str, specs: dict[str, Any]) -> dict[str, Any]:
         if data is None:
             return {}
@@ -282,6 +290,15 @@ class _Parser:
         progression = self.value(raw, "progression_date", path, "date")
         if start and progression and progression < start:
             self.err(f"{path}.progression_date", "is before start_date")
+        if progression and isinstance(raw.get("drugs"), list):
+            for j, item in enumerate(raw["drugs"]):
+                own = item.get("start_date") if isinstance(item, dict) else None
+                own_date = self.quiet_date(own)
+                if own_date and own_date > progression:
+                    self.err(
+                        f"{path}.drugs[{j}].start_date",
+                        f"is after the line's progression_date ({progression.isoformat()})",
+                    )
         transplant = None
         tdata = self.obj(raw.get("transplant"), f"{path}.transplant", {"type", "date"})
         if tdata is not None:
@@ -301,7 +318,17 @@ class _Parser:
                 self.err(f"{mpath}.start_date", "is before the line's start_date")
             if mstart and mend and mend < mstart:
                 self.err(f"{mpath}.end_date", "is before start_date")
+            if mstart and progression and mstart > progression:
+                self.err(f"{mpath}.start_date", f"is after the line's progression_date ({progression.isoformat()})")
             mdrugs = self.drug_list(mdata.get("drugs"), f"{mpath}.drugs", mstart, mend)
+            if progression and isinstance(mdata.get("drugs"), list):
+                for j, item in enumerate(mdata["drugs"]):
+                    own_date = self.quiet_date(item.get("start_date") if isinstance(item, dict) else None)
+                    if own_date and own_date > progression:
+                        self.err(
+                            f"{mpath}.drugs[{j}].start_date",
+                            f"is after the line's progression_date ({progression.isoformat()})",
+                        )
             if mstart:
                 maintenance = Maintenance(tuple(mdrugs), mstart, mend)
         override = None
@@ -309,6 +336,7 @@ class _Parser:
         odata = self.obj(raw.get("refractory_override"), opath, {"refractory", "not_refractory", "reason"})
         if odata is not None:
             names = {d.name for d in drugs} | ({d.name for d in maintenance.drugs} if maintenance else set())
+            car_t_line = any((self.catalog.drug_class(name) or "").endswith(R.CAR_T_CLASS_SUFFIX) for name in names)
             lists: dict[str, list[str]] = {}
             for key in ("refractory", "not_refractory"):
                 values = odata.get(key) or []
@@ -320,10 +348,16 @@ class _Parser:
                     name = self.drug_name(item, f"{opath}.{key}[{j}]")
                     if name is None:
                         continue
+                    spec = self.catalog.drugs[name]
                     if name not in names:
-                        self.err(f"{opath}.{key}[{j}]", f"{name} is not a drug of this line")
-                    elif self.catalog.drugs[name].class_code == R.STEROID_CLASS:
+                        self.err(f"{opath}.{key}[{j}]", f"{name} is not a drug of this line or its maintenance")
+                    elif spec.class_code == R.STEROID_CLASS:
                         self.err(f"{opath}.{key}[{j}]", "corticosteroids never count for refractoriness")
+                    elif spec.supportive_only or (spec.lymphodepletion and car_t_line):
+                        self.err(
+                            f"{opath}.{key}[{j}]",
+                            f"{name} is supportive here (lymphodepletion) and never counts for refractoriness",
+                        )
                     else:
                         lists[key].append(name)
             for name in sorted(set(lists["refractory"]) & set(lists["not_refractory"])):
@@ -482,87 +516,3 @@ class _Parser:
 def parse_case(data: Any, catalog: Catalog) -> Case:
     """Validate a `myeloma-cds-case/1` dict against the catalog; CaseFormatError lists every problem."""
     return _Parser(catalog).parse(data)
-
-
-# --- output ----------------------------------------------------------------------------------------
-
-
-def recommendation_to_dict(rec: Recommendation) -> dict[str, Any]:
-    cls = rec.classification
-    exposure = cls.exposure
-    return {
-        "format": RECOMMENDATION_FORMAT,
-        "engine_version": rec.engine_version,
-        "catalog_version": rec.catalog_version,
-        "label_jurisdiction": rec.label_jurisdiction,
-        "classification": {
-            "prior_lines": cls.prior_lines,
-            "setting": cls.setting,
-            "special_setting": cls.special_setting,
-            "lenalidomide_status": exposure.lenalidomide_status,
-            "exposed_drugs": list(exposure.exposed_drugs),
-            "refractory_drugs": list(exposure.refractory_drugs),
-            "refractory_classes": list(exposure.refractory_classes),
-            "triple_class_exposed": exposure.triple_class_exposed,
-            "triple_class_refractory": exposure.triple_class_refractory,
-            "penta_refractory": exposure.penta_refractory,
-            "bcma_exposed": exposure.bcma_exposed,
-            "bcma_progressed": exposure.bcma_progressed,
-            "relapse_type": cls.relapse_type,
-            "relapse_nature": cls.relapse_nature,
-            "risk": cls.risk,
-            "frailty": cls.frailty,
-            "creatinine_clearance_ml_min": cls.creatinine_clearance_ml_min,
-            "plasma_cell_leukemia": cls.plasma_cell_leukemia,
-            "extramedullary_disease": cls.extramedullary_disease,
-            "salvage_asct_candidate": cls.salvage_asct_candidate,
-            "basis": [{"rule": b.rule, "text": b.text, "facts": _plain(b.facts)} for b in cls.basis],
-        },
-        "first_choice": rec.first_choice,
-        "options": [
-            {
-                "regimen": o.regimen,
-                "name": o.name,
-                "rank": o.rank,
-                "tier": o.tier,
-                "reasons": [{"rule": r.rule, "text": r.text} for r in o.reasons],
-                "cautions": [{"code": c.code, "text": c.text} for c in o.cautions],
-                "note": o.note,
-                "evidence": None
-                if o.evidence is None
-                else {
-                    "trial": o.evidence.trial,
-                    "summary": o.evidence.summary,
-                    "verification": o.evidence.verification,
-                },
-            }
-            for o in rec.options
-        ],
-        "excluded": [
-            {
-                "regimen": e.regimen,
-                "reasons": [{"code": r.code, "rule": r.rule, "text": r.text} for r in e.reasons],
-            }
-            for e in rec.excluded
-        ],
-        "toxicity_notes": [
-            {"code": n.code, "text": n.text, "applies_to": list(n.applies_to)} for n in rec.toxicity_notes
-        ],
-        "duration_guidance": [{"code": m.code, "text": m.text} for m in rec.duration_guidance],
-        "pitfalls": [{"code": m.code, "text": m.text} for m in rec.pitfalls],
-        "warnings": [{"code": m.code, "text": m.text} for m in rec.warnings],
-    }
-
-
-def _plain(value: Any) -> Any:
-    """Facts as JSON-ready values (dates as ISO strings, tuples as lists)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = [_plain(v) for v in value]
-        return sorted(items) if isinstance(value, (set, frozenset)) else items
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return round(value, 4)
-    return value

@@ -1,4 +1,4 @@
-"""The engine's catalog: frozen plain data built from a `myeloma-cds-catalog/1` document.
+"""The engine's catalog: frozen plain data built from a `myeloma-cds-catalog/2` document.
 
 `Catalog.from_dict` validates the parsed document (docs/catalog-format.md, see catalog_loader.py) and
 precomputes the indexes the engine needs, so that a recommendation costs time linear in the number of
@@ -13,7 +13,7 @@ from typing import Any
 
 from . import rules as R
 
-CATALOG_FORMAT = "myeloma-cds-catalog/1"
+CATALOG_FORMAT = "myeloma-cds-catalog/2"
 SETTINGS = (
     "first_relapse_len_sensitive",
     "first_relapse_len_refractory",
@@ -24,13 +24,17 @@ SETTINGS = (
 FITNESS = ("any", "fit", "frail")
 TIERS = ("preferred", "alternative", "other")
 ROLES = ("active", "corticosteroid", "supportive")
-LABEL_STATUS = ("approved", "not_approved", "withdrawn")
+# investigational: approved in neither jurisdiction (algorithm 9.3); such regimens are never options.
+LABEL_STATUS = ("approved", "not_approved", "withdrawn", "investigational")
+# regimen: evaluated at relapse; procedure (sASCT) and first_line (recordable as a prior line) never are.
+KINDS = ("regimen", "procedure", "first_line")
 JURISDICTIONS = ("US", "EU")
 TEXT_KINDS = ("toxicity_note", "pitfall", "warning", "duration_guidance", "caution")
 VERIFICATION = ("verified", "from_memory")
 SALVAGE_ASCT_CODE = "sASCT"  # the procedure whose evidence goes with the consider_salvage_asct pitfall
 # Outcome rows preferred for the one-line evidence summary, best first.
 SUMMARY_METRICS = ("PFS_median", "TTP_median", "OS_median", "PFS_HR", "OS_HR", "ORR", "VGPR_or_better")
+OS_METRICS = ("OS_median", "OS_HR")
 
 
 class CatalogError(ValueError):
@@ -87,6 +91,28 @@ class SettingEntry:
     rank: int
     tier: str
     note: str | None = None
+    regimen: str = ""
+    note_applies_if: tuple[str, ...] = ()  # conditions (conditions.py) the patient must meet to see the note
+
+
+@dataclass(frozen=True)
+class PathwaySpec:
+    """A named, dated, sourced order of options per setting (algorithm 9.1)."""
+
+    code: str
+    title: str
+    source: str | None = None
+    date: str | None = None
+    active: bool = False
+    description: str | None = None
+    entries: tuple[SettingEntry, ...] = ()
+    # Precomputed: (setting, fitness) -> entries of evaluated regimens in rank order
+    lists: dict[tuple[str, str], tuple[tuple[SettingEntry, RegimenSpec], ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def setting_list(self, setting: str, fitness: str) -> tuple[tuple[SettingEntry, RegimenSpec], ...]:
+        return self.lists.get((setting, fitness), ())
 
 
 @dataclass(frozen=True)
@@ -105,6 +131,8 @@ class OutcomeSpec:
     verification: str | None = None
     field_verification: tuple[tuple[str, str], ...] = ()
     note: str | None = None
+    subgroup: str | None = None  # a condition (conditions.py) for a subgroup figure; None: whole population
+    published: str | None = None  # YYYY or YYYY-MM: when this analysis was published (latest = most mature)
 
 
 @dataclass(frozen=True)
@@ -120,12 +148,26 @@ class TrialSpec:
     doi: str | None = None
     verification: str | None = None
     outcomes: tuple[OutcomeSpec, ...] = ()
+    key_exclusions: tuple[str, ...] = ()  # conditions (conditions.py) the trial did not enrol
 
 
 @dataclass(frozen=True)
 class CautionSpec:
     code: str
     text: str
+    applies_if: tuple[str, ...] = ()  # shown only when the patient meets every condition (conditions.py)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One published figure as shown on an option: its text, analysis, source and verification."""
+
+    role: str  # primary | overall_survival | subgroup
+    text: str
+    analysis: str | None
+    source: str | None
+    verification: str
+    subgroup: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +175,7 @@ class Evidence:
     trial: str
     summary: str
     verification: str
+    figures: tuple[Figure, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,8 +191,10 @@ class RegimenSpec:
     exempt_from_two_drug_rule: bool = False
     requires_cytogenetic: str | None = None
     off_label_by_design: bool = False
+    carfilzomib_twice_weekly: bool = False  # algorithm 9.4: frail_weekly_carfilzomib
+    multi_agent_chemotherapy: bool = False  # R10.1: LMWH or a DOAC with an IMiD
+    high_dose_dexamethasone: bool = False  # R10.1: LMWH or a DOAC with an IMiD
     labels: tuple[LabelSpec, ...] = ()
-    settings: tuple[SettingEntry, ...] = ()
     cautions: tuple[CautionSpec, ...] = ()
     trials: tuple[TrialSpec, ...] = ()
     # Derived once in Catalog.from_dict (not part of the document):
@@ -158,12 +203,18 @@ class RegimenSpec:
     active_classes: frozenset[str] = frozenset()
     non_supportive_count: int = 0
     evidence: Evidence | None = None
+    subgroup_figures: tuple[tuple[str, Figure], ...] = ()  # (condition, figure) of the pivotal trial
 
     def contains(self, drug: str) -> bool:
         return drug in self.drugs
 
     def has_class(self, class_code: str) -> bool:
         return class_code in self.active_classes
+
+    @property
+    def investigational(self) -> bool:
+        """Approved in neither jurisdiction (algorithm 9.3): never an option, at most a trial option."""
+        return any(label.status == "investigational" for label in self.labels)
 
     def label(self, jurisdiction: str) -> LabelSpec | None:
         for label in self.labels:
@@ -210,12 +261,27 @@ class Catalog:
     drugs: dict[str, DrugSpec] = field(repr=False)
     regimens: tuple[RegimenSpec, ...] = field(repr=False)
     texts: dict[str, TextSpec] = field(repr=False)
+    pathways: tuple[PathwaySpec, ...] = field(repr=False, default=())  # the active one first
     # Indexes (precomputed):
     evaluated: tuple[RegimenSpec, ...] = field(repr=False, default=())  # active drug regimens, by code
-    setting_lists: dict[tuple[str, str], tuple[tuple[SettingEntry, RegimenSpec], ...]] = field(
-        repr=False, default_factory=dict
-    )
     by_code: dict[str, RegimenSpec] = field(repr=False, default_factory=dict)
+
+    @property
+    def active_pathway(self) -> PathwaySpec:
+        return self.pathways[0]
+
+    def pathway(self, code: str | None) -> PathwaySpec:
+        """The pathway of that code (KeyError when unknown); None: the active one."""
+        if code is None:
+            return self.active_pathway
+        for pathway in self.pathways:
+            if pathway.code == code:
+                return pathway
+        raise KeyError(code)
+
+    @property
+    def pathway_codes(self) -> tuple[str, ...]:
+        return tuple(p.code for p in self.pathways)
 
     def text(self, code: str, fallback: str) -> str:
         spec = self.texts.get(code)
@@ -228,9 +294,6 @@ class Catalog:
     def is_cross_resistant(self, class_code: str) -> bool:
         spec = self.classes.get(class_code)
         return bool(spec and spec.cross_resistant)
-
-    def setting_list(self, setting: str, fitness: str) -> tuple[tuple[SettingEntry, RegimenSpec], ...]:
-        return self.setting_lists.get((setting, fitness), ())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], version: str) -> Catalog:
@@ -264,14 +327,77 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def _pick_row(outcomes: tuple[OutcomeSpec, ...]) -> OutcomeSpec | None:
-    """One row only (never a median from one analysis with an HR from another); verified rows first."""
+def _published_key(row: OutcomeSpec) -> str:
+    return row.published or ""
+
+
+def _latest(rows: list[OutcomeSpec]) -> OutcomeSpec | None:
+    """The most mature analysis: the latest published row, verified rows first; ties keep file order."""
+    if not rows:
+        return None
+    verified = [row for row in rows if row.verification == "verified"]
+    pool = verified or rows
+    best = pool[0]
+    for row in pool[1:]:
+        if _published_key(row) > _published_key(best):
+            best = row
+    return best
+
+
+def primary_row(outcomes: tuple[OutcomeSpec, ...]) -> OutcomeSpec | None:
+    """The most mature analysis of the primary endpoint (first metric of SUMMARY_METRICS the trial reports)."""
+    overall = [row for row in outcomes if row.subgroup is None]
     for metric in SUMMARY_METRICS:
-        rows = [row for row in outcomes if row.metric == metric]
-        if rows:
-            verified = [row for row in rows if row.verification == "verified"]
-            return (verified or rows)[0]
-    return outcomes[0] if outcomes else None
+        row = _latest([r for r in overall if r.metric == metric])
+        if row is not None:
+            return row
+    return overall[0] if overall else None
+
+
+def survival_row(outcomes: tuple[OutcomeSpec, ...], primary: OutcomeSpec | None) -> OutcomeSpec | None:
+    """The latest overall-survival result, when the primary endpoint is not itself overall survival."""
+    if primary is not None and primary.metric in OS_METRICS:
+        return None
+    overall = [row for row in outcomes if row.subgroup is None]
+    for metric in OS_METRICS:
+        row = _latest([r for r in overall if r.metric == metric])
+        if row is not None:
+            return row
+    return None
+
+
+def subgroup_rows(outcomes: tuple[OutcomeSpec, ...]) -> dict[str, OutcomeSpec]:
+    """Per subgroup condition, its figure: the primary endpoint's metric when reported, most mature first."""
+    by_condition: dict[str, list[OutcomeSpec]] = {}
+    for row in outcomes:
+        if row.subgroup is not None:
+            by_condition.setdefault(row.subgroup, []).append(row)
+    chosen: dict[str, OutcomeSpec] = {}
+    for condition, rows in by_condition.items():
+        for metric in SUMMARY_METRICS:
+            row = _latest([r for r in rows if r.metric == metric])
+            if row is not None:
+                chosen[condition] = row
+                break
+        else:
+            chosen[condition] = rows[0]
+    return chosen
+
+
+def _row_verification(row: OutcomeSpec) -> str:
+    verification = "verified" if row.verification == "verified" else "from_memory"
+    overridden = [name for name, value in row.field_verification if value != "verified"]
+    if verification == "verified" and overridden:
+        verification = f"verified except {', '.join(overridden)} (from_memory)"
+    return verification
+
+
+def figure(row: OutcomeSpec, role: str, subgroup_words: str | None = None) -> Figure:
+    text = summarise_row(row)
+    if subgroup_words:
+        text = f"{subgroup_words}: {text}"
+    source = row.source.split(" | ")[0].strip() if row.source else None
+    return Figure(role, text, row.analysis, source, _row_verification(row), row.subgroup)
 
 
 def summarise_row(row: OutcomeSpec) -> str:
@@ -304,17 +430,46 @@ def summarise_row(row: OutcomeSpec) -> str:
 
 
 def evidence_for(trials: tuple[TrialSpec, ...]) -> Evidence | None:
+    """The pivotal trial's most mature primary-endpoint figure and its overall survival (algorithm 9.4).
+    Subgroup figures depend on the patient and are added by the engine (recommend.option_evidence)."""
     if not trials:
         return None
     trial = trials[0]
-    row = _pick_row(trial.outcomes)
-    if row is None:
-        summary = f"{trial.name}: no outcome figures in the catalog"
-        verification = trial.verification or "from_memory"
+    primary = primary_row(trial.outcomes)
+    if primary is None:
+        return Evidence(
+            trial=trial.name,
+            summary=f"{trial.name}: no outcome figures in the catalog",
+            verification=trial.verification or "from_memory",
+        )
+    figures = [figure(primary, "primary")]
+    survival = survival_row(trial.outcomes, primary)
+    if survival is not None:
+        figures.append(figure(survival, "overall_survival"))
+    return evidence_from_figures(trial.name, tuple(figures))
+
+
+def subgroup_figures(trials: tuple[TrialSpec, ...]) -> tuple[tuple[str, Figure], ...]:
+    from . import conditions
+
+    if not trials:
+        return ()
+    rows = subgroup_rows(trials[0].outcomes)
+    return tuple(
+        (condition, figure(row, "subgroup", f"Subgroup with {conditions.words(condition)}"))
+        for condition, row in sorted(rows.items())
+    )
+
+
+def evidence_from_figures(trial: str, figures: tuple[Figure, ...]) -> Evidence:
+    summary = f"{trial}: " + "; ".join(f.text for f in figures)
+    kinds = {f.verification for f in figures}
+    if kinds == {"verified"}:
+        verification = "verified"
+    elif len(kinds) == 1:
+        verification = next(iter(kinds))
+    elif all(k.startswith("verified") for k in kinds):
+        verification = "verified except some fields (from_memory)"
     else:
-        summary = f"{trial.name}: {summarise_row(row)}"
-        verification = "verified" if row.verification == "verified" else "from_memory"
-        overridden = [name for name, value in row.field_verification if value != "verified"]
-        if verification == "verified" and overridden:
-            verification = f"verified except {', '.join(overridden)} (from_memory)"
-    return Evidence(trial=trial.name, summary=summary, verification=verification)
+        verification = "partly from_memory"
+    return Evidence(trial=trial, summary=summary, verification=verification, figures=figures)

@@ -1,5 +1,5 @@
-"""Building the engine Catalog from a `myeloma-cds-catalog/1` document: validation with places, and the
-precomputed indexes (active regimens by code, setting lists by rank, evidence summaries)."""
+"""Building the engine Catalog from a `myeloma-cds-catalog/2` document: validation with places, and the
+precomputed indexes (active regimens by code, each pathway's setting lists by rank, evidence summaries)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from typing import Any
 from . import rules as R
 from .catalog import (
     CATALOG_FORMAT,
-    FITNESS,
     JURISDICTIONS,
+    KINDS,
     LABEL_STATUS,
     ROLES,
-    SETTINGS,
     TEXT_KINDS,
-    TIERS,
     VERIFICATION,
     Catalog,
     CatalogError,
@@ -26,11 +24,12 @@ from .catalog import (
     LabelSpec,
     OutcomeSpec,
     RegimenSpec,
-    SettingEntry,
     TextSpec,
     TrialSpec,
     evidence_for,
+    subgroup_figures,
 )
+from .pathway_loader import PathwayBuilder
 
 
 def build_catalog(data: Any, version: str) -> Catalog:
@@ -39,7 +38,7 @@ def build_catalog(data: Any, version: str) -> Catalog:
 
 # --- building and validation ----------------------------------------------------------------------
 
-_TOP_KEYS = {"format", "label", "classes", "drugs", "regimens", "texts"}
+_TOP_KEYS = {"format", "label", "classes", "drugs", "regimens", "pathways", "texts"}
 _CLASS_KEYS = {"code", "name", "cross_resistant"}
 _DRUG_KEYS = {"name", "class", "route", "oral", "supportive_only", "lymphodepletion"}
 _REGIMEN_KEYS = {
@@ -53,9 +52,11 @@ _REGIMEN_KEYS = {
     "exempt_from_two_drug_rule",
     "requires_cytogenetic",
     "off_label_by_design",
+    "carfilzomib_twice_weekly",
+    "multi_agent_chemotherapy",
+    "high_dose_dexamethasone",
     "components",
     "labels",
-    "settings",
     "cautions",
     "toxicities",
     "regulatory",
@@ -74,8 +75,7 @@ _LABEL_KEYS = {
     "progression_on_last_line",
     "text",
 }
-_SETTING_KEYS = {"setting", "fitness", "rank", "tier", "note"}
-_CAUTION_KEYS = {"code", "text"}
+_CAUTION_KEYS = {"code", "text", "applies_if"}
 _TOXICITY_KEYS = {"text", "verification", "source"}
 _REGULATORY_KEYS = {"agency", "date", "event", "verification", "source"}
 _TRIAL_KEYS = {
@@ -89,6 +89,7 @@ _TRIAL_KEYS = {
     "pubmed_id",
     "doi",
     "verification",
+    "key_exclusions",
     "outcomes",
 }
 _OUTCOME_KEYS = {
@@ -106,6 +107,8 @@ _OUTCOME_KEYS = {
     "verification",
     "field_verification",
     "note",
+    "subgroup",
+    "published",
 }
 _TEXT_KEYS = {"code", "kind", "text"}
 _CYTOGENETIC_FIELDS = (
@@ -133,7 +136,7 @@ def _opt_str(value: Any) -> str | None:
     return str(value)
 
 
-class _Builder:
+class _Builder(PathwayBuilder):
     def __init__(self, data: Any, version: str) -> None:
         self.data = data
         self.version = version
@@ -200,11 +203,18 @@ class _Builder:
             raise CatalogError(["catalog: must be a mapping"])
         self.keys(data, _TOP_KEYS, "catalog")
         if data.get("format") != CATALOG_FORMAT:
-            self.fail("format", f"must be {CATALOG_FORMAT!r}")
+            hint = ""
+            if data.get("format") == "myeloma-cds-catalog/1":
+                hint = (
+                    " (format 1 kept one order in each regimen's `settings`; format 2 keeps named orders in `pathways`)"
+                )
+            self.fail("format", f"must be {CATALOG_FORMAT!r}{hint}")
         classes = self.build_classes(data)
         drugs = self.build_drugs(data, classes)
         regimens = self.build_regimens(data, classes, drugs)
         texts = self.build_texts(data)
+        by_code = {regimen.code: regimen for regimen in regimens}
+        pathways = self.build_pathways(data, by_code)
         if self.problems:
             raise CatalogError(self.problems)
         for regimen in regimens:  # warm the derived flags once, so recommendations only read them
@@ -215,15 +225,7 @@ class _Builder:
                 regimen.bcma_directed,
                 regimen.required_cytogenetic,
             )
-        by_code = {regimen.code: regimen for regimen in regimens}
         evaluated = tuple(sorted((r for r in regimens if r.active and r.kind == "regimen"), key=lambda r: r.code))
-        lists: dict[tuple[str, str], list[tuple[SettingEntry, RegimenSpec]]] = {}
-        for regimen in evaluated:
-            for entry in regimen.settings:
-                lists.setdefault((entry.setting, entry.fitness), []).append((entry, regimen))
-        setting_lists = {
-            key: tuple(sorted(items, key=lambda item: (item[0].rank, item[1].code))) for key, items in lists.items()
-        }
         return Catalog(
             version=str(self.version),
             label=_opt_str(data.get("label")),
@@ -231,8 +233,8 @@ class _Builder:
             drugs=drugs,
             regimens=regimens,
             texts=texts,
+            pathways=pathways,
             evaluated=evaluated,
-            setting_lists=setting_lists,
             by_code=by_code,
         )
 
@@ -282,7 +284,6 @@ class _Builder:
     ) -> tuple[RegimenSpec, ...]:
         regimens: list[RegimenSpec] = []
         codes: set[str] = set()
-        ranks: dict[tuple[str, str, int], str] = {}
         for i, item in enumerate(self.list_of(data, "regimens", "catalog")):
             named = item.get("code") if isinstance(item, dict) and isinstance(item.get("code"), str) else i
             if not self.keys(item, _REGIMEN_KEYS, f"regimens[{named}]"):
@@ -295,7 +296,7 @@ class _Builder:
                 self.fail(place, "duplicate regimen code")
             codes.add(code)
             kind = self.text(item, "kind", place) or "regimen"
-            if kind not in ("regimen", "procedure"):
+            if kind not in KINDS:
                 self.fail(f"{place}.kind", f"unknown kind {kind!r}")
             components = self.build_components(item, place, drugs)
             if kind == "regimen" and components and not any(c.role == "active" for c in components):
@@ -303,16 +304,21 @@ class _Builder:
             requires = self.text(item, "requires_cytogenetic", place)
             if requires is not None and requires not in _CYTOGENETIC_FIELDS:
                 self.fail(f"{place}.requires_cytogenetic", f"unknown cytogenetic field {requires!r}")
-            settings = self.build_settings(item, place, code, ranks)
             labels = self.build_labels(item, place, classes, drugs)
+            statuses = {label.status for label in labels}
+            if "investigational" in statuses and statuses != {"investigational"}:
+                self.fail(
+                    f"{place}.labels", "investigational means approved in neither jurisdiction: mark every label so"
+                )
             cautions = []
             for j, caution in enumerate(self.list_of(item, "cautions", place)):
                 cplace = f"{place}.cautions[{j}]"
                 if self.keys(caution, _CAUTION_KEYS, cplace):
                     ccode = self.text(caution, "code", cplace, required=True)
                     ctext = self.text(caution, "text", cplace, required=True)
+                    applies_if = self.conditions(caution, "applies_if", cplace)
                     if ccode and ctext:
-                        cautions.append(CautionSpec(ccode, ctext))
+                        cautions.append(CautionSpec(ccode, " ".join(ctext.split()), applies_if))
             for j, tox in enumerate(self.list_of(item, "toxicities", place)):
                 if self.keys(tox, _TOXICITY_KEYS, f"{place}.toxicities[{j}]"):
                     self.verification(tox, f"{place}.toxicities[{j}]")
@@ -334,8 +340,10 @@ class _Builder:
                     exempt_from_two_drug_rule=self.flag(item, "exempt_from_two_drug_rule", place),
                     requires_cytogenetic=requires,
                     off_label_by_design=self.flag(item, "off_label_by_design", place),
+                    carfilzomib_twice_weekly=self.flag(item, "carfilzomib_twice_weekly", place),
+                    multi_agent_chemotherapy=self.flag(item, "multi_agent_chemotherapy", place),
+                    high_dose_dexamethasone=self.flag(item, "high_dose_dexamethasone", place),
                     labels=labels,
-                    settings=settings,
                     cautions=tuple(cautions),
                     trials=trials,
                     drugs=frozenset(c.drug for c in components),
@@ -343,6 +351,7 @@ class _Builder:
                     active_classes=frozenset(c.class_code for c in active),
                     non_supportive_count=sum(1 for c in components if c.role != "supportive"),
                     evidence=evidence_for(trials),
+                    subgroup_figures=subgroup_figures(trials),
                 )
             )
         return tuple(regimens)
@@ -373,36 +382,6 @@ class _Builder:
                 role = "supportive" if spec.supportive_only else "corticosteroid"
             components.append(ComponentSpec(drug, role, spec.class_code))
         return tuple(components)
-
-    def build_settings(
-        self, item: dict[str, Any], place: str, code: str, ranks: dict[tuple[str, str, int], str]
-    ) -> tuple[SettingEntry, ...]:
-        entries: list[SettingEntry] = []
-        for j, entry in enumerate(self.list_of(item, "settings", place)):
-            splace = f"{place}.settings[{j}]"
-            if not self.keys(entry, _SETTING_KEYS, splace):
-                continue
-            setting = self.text(entry, "setting", splace, required=True)
-            fitness = self.text(entry, "fitness", splace) or "any"
-            tier = self.text(entry, "tier", splace) or "other"
-            rank = self.integer(entry, "rank", splace)
-            if setting not in SETTINGS:
-                self.fail(f"{splace}.setting", f"unknown setting {setting!r}")
-                continue
-            if fitness not in FITNESS:
-                self.fail(f"{splace}.fitness", f"unknown fitness {fitness!r}")
-            if tier not in TIERS:
-                self.fail(f"{splace}.tier", f"unknown tier {tier!r}")
-            if rank is None:
-                self.fail(f"{splace}.rank", "is required")
-                continue
-            if item.get("active", True) is not False:
-                key = (setting, fitness, rank)
-                if key in ranks:
-                    self.fail(f"{splace}.rank", f"rank {rank} already used by {ranks[key]} in {setting}/{fitness}")
-                ranks[key] = code
-            entries.append(SettingEntry(setting, fitness, rank, tier, self.text(entry, "note", splace)))
-        return tuple(entries)
 
     def build_labels(
         self, item: dict[str, Any], place: str, classes: dict[str, ClassSpec], drugs: dict[str, DrugSpec]
@@ -496,6 +475,8 @@ class _Builder:
                         if isinstance(fv, dict)
                         else (),
                         note=self.text(row, "note", oplace),
+                        subgroup=self.condition(row, "subgroup", oplace),
+                        published=self.text(row, "published", oplace),
                     )
                 )
             self.verification(trial, tplace)
@@ -513,6 +494,7 @@ class _Builder:
                     doi=self.text(trial, "doi", tplace),
                     verification=self.text(trial, "verification", tplace),
                     outcomes=tuple(outcomes),
+                    key_exclusions=self.conditions(trial, "key_exclusions", tplace),
                 )
             )
         return tuple(trials)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import rules as R
 from .catalog import Catalog
@@ -32,6 +32,9 @@ class Classification:
     age_years: int
     basis: tuple[BasisEntry, ...]
     warnings: tuple[Message, ...]
+    salvage_asct_kind: str | None = None  # first (delayed first ASCT) | second | None when not a candidate
+    cytogenetics_source: str = "none"  # relapse | diagnosis | none
+    cytogenetics_carried: tuple[str, ...] = ()  # translocations null at relapse, taken from diagnosis (9.5)
 
     # Convenience views used by recommend and notes
     @property
@@ -135,16 +138,14 @@ def _relapse_type(case: Case, rec: Recorder) -> str:
     if not serum_measurable and not urine_measurable and flc_comparable and _flc_met(flc[0], flc[1]):
         confirmed = flc[2] is not None and _flc_met(flc[2], flc[1])
         biochemical.append((f"involved FLC {fmt(flc[1])} -> {fmt(flc[0])} mg/L from nadir", confirmed))
-    hb_comparable = s.hemoglobin_g_dl is not None and s.hemoglobin_baseline_g_dl is not None
-    cr_comparable = s.creatinine_mg_dl is not None and s.creatinine_baseline_mg_dl is not None
+    # 9.5: only the disease markers can make a relapse `not_met`; haemoglobin, creatinine and calcium are
+    # clinical criteria that can make it clinical, never rule it out.
     comparable = [
         name
         for name, ok in (
             ("serum M-protein", serum_comparable),
             ("urine M-protein", urine_comparable),
             ("involved FLC", flc_comparable),
-            ("haemoglobin", hb_comparable),
-            ("creatinine", cr_comparable),
         )
         if ok
     ]
@@ -184,7 +185,12 @@ def _relapse_type(case: Case, rec: Recorder) -> str:
             "Confirm progression before changing treatment.",
         )
         return "not_met"
-    rec.note("relapse.type", "Relapse type unknown: no marker can be compared with its nadir or baseline", **facts)
+    rec.note(
+        "relapse.type",
+        "Relapse type unknown: no disease marker (serum or urine M-protein, involved FLC) can be compared with its "
+        "nadir, and no clinical criterion is met",
+        **facts,
+    )
     return "unknown"
 
 
@@ -207,13 +213,29 @@ def _and(*values: bool | None) -> bool | None:
     return True
 
 
-def _risk(case: Case, rec: Recorder) -> tuple[str, Cytogenetics | None]:
+def _risk(case: Case, rec: Recorder) -> tuple[str, Cytogenetics | None, str, tuple[str, ...]]:
     relapse = case.restaging.cytogenetics
     diagnosis = case.diagnosis.cytogenetics
     cyto: Cytogenetics | None = None
     source = "none"
+    carried: tuple[str, ...] = ()
     if relapse is not None and not relapse.is_empty():
         cyto, source = relapse, "relapse"
+        if diagnosis is not None:
+            # 9.5: primary translocations persist; a translocation not retested at relapse keeps its diagnosis value
+            carried = tuple(
+                name
+                for name in R.PRIMARY_TRANSLOCATIONS
+                if getattr(relapse, name) is None and getattr(diagnosis, name) is not None
+            )
+            if carried:
+                cyto = replace(relapse, **{name: getattr(diagnosis, name) for name in carried})
+                rec.note(
+                    "risk.translocations_persist",
+                    "Not retested at relapse, taken from diagnosis: "
+                    + ", ".join(f"{_cyto_name(name)} {_yes_no(getattr(diagnosis, name))}" for name in carried),
+                    carried=list(carried),
+                )
     elif diagnosis is not None and not diagnosis.is_empty():
         cyto, source = diagnosis, "diagnosis"
         rec.warn(
@@ -248,7 +270,9 @@ def _risk(case: Case, rec: Recorder) -> tuple[str, Cytogenetics | None]:
         )
     s = case.restaging
     b2m_text = "beta2-microglobulin >= 5.5 mg/L with creatinine < 1.2 mg/dL"
-    if s.beta2_microglobulin_mg_l is None:
+    if s.creatinine_mg_dl is not None and not s.creatinine_mg_dl < R.B2M_NORMAL_CREATININE_MG_DL:
+        criteria[b2m_text] = False  # 9.5: with creatinine >= 1.2 mg/dL known, beta2-microglobulin cannot decide
+    elif s.beta2_microglobulin_mg_l is None:
         criteria[b2m_text] = None
     elif R.at_least(s.beta2_microglobulin_mg_l, R.B2M_HIGH_MG_L):
         criteria[b2m_text] = None if s.creatinine_mg_dl is None else s.creatinine_mg_dl < R.B2M_NORMAL_CREATININE_MG_DL
@@ -277,7 +301,15 @@ def _risk(case: Case, rec: Recorder) -> tuple[str, Cytogenetics | None]:
             f"ISS stage {case.diagnosis.iss_stage} at diagnosis (not a relapse prognostic score)",
             iss_stage=case.diagnosis.iss_stage,
         )
-    return risk, cyto
+    return risk, cyto, source, carried
+
+
+def _cyto_name(field: str) -> str:
+    return {"t_4_14": "t(4;14)", "t_11_14": "t(11;14)", "t_14_16": "t(14;16)", "t_14_20": "t(14;20)"}.get(field, field)
+
+
+def _yes_no(value: bool | None) -> str:
+    return {True: "positive", False: "negative", None: "not tested"}[value]
 
 
 # --- 1.4 relapse nature ----------------------------------------------------------------------------
@@ -379,7 +411,7 @@ def classify(case: Case, catalog: Catalog, settings: EngineSettings) -> Classifi
     exposure = assess_exposure(case, catalog)
     rec.basis.extend(exposure.basis)
     relapse_type = _relapse_type(case, rec)
-    risk, cyto = _risk(case, rec)
+    risk, cyto, cyto_source, carried = _risk(case, rec)
     nature = _nature(case, relapse_type, risk, rec)
     frailty = frailty_score(case, age, rec)
     crcl = creatinine_clearance(case, age, rec)
@@ -405,7 +437,7 @@ def classify(case: Case, catalog: Catalog, settings: EngineSettings) -> Classifi
         plasmacytoma=s.plasmacytoma,
         extramedullary_disease=emd,
     )
-    candidate, asct_facts = salvage_asct(case, nature, frailty, age, settings, rec)
+    candidate, asct_facts, asct_kind = salvage_asct(case, nature, frailty, age, settings, rec)
     unknown_responses = [line for line in case.lines if line.best_response in (None, "unknown")]
     if unknown_responses:
         rec.warn(
@@ -458,4 +490,7 @@ def classify(case: Case, catalog: Catalog, settings: EngineSettings) -> Classifi
         age_years=age,
         basis=tuple(rec.basis),
         warnings=tuple(rec.warnings.values()),
+        salvage_asct_kind=asct_kind,
+        cytogenetics_source=cyto_source,
+        cytogenetics_carried=carried,
     )

@@ -40,6 +40,32 @@ def frailty_score(case: Case, age: int, rec: Recorder) -> str:
         )
         return frailty
     missing = [name for name, value in (("CCI", cci), ("ADL", adl), ("IADL", iadl)) if value is None]
+    known = {"age": _age_points(age)}
+    if cci is not None:
+        known["cci"] = 0 if cci <= R.FRAILTY_CCI_ZERO_MAX else 1
+    if adl is not None:
+        known["adl"] = 0 if adl >= R.FRAILTY_ADL_ZERO_MIN else 1
+    if iadl is not None:
+        known["iadl"] = 0 if iadl >= R.FRAILTY_IADL_ZERO_MIN else 1
+    if sum(known.values()) >= R.FRAILTY_FRAIL_MIN_SCORE:
+        # 9.5: the known components already reach the frail threshold, whatever the missing ones score
+        score = sum(known.values())
+        rec.note(
+            "frailty.imwg",
+            f"IMWG frailty score at least {score} (frail) from the known items: "
+            + ", ".join(f"{name} {points}" for name, points in known.items())
+            + f"; missing {', '.join(missing)}",
+            score=score,
+            points=known,
+            age=age,
+            missing=missing,
+        )
+        rec.warn(
+            "frailty_incomplete",
+            f"IMWG frailty inputs missing: {', '.join(missing)}; the known items already score {score} (frail)",
+            "Record CCI, ADL and IADL for the full IMWG frailty score.",
+        )
+        return "frail"
     if cci is not None and ecog is not None:
         points = {
             "age": _age_points(age),
@@ -65,6 +91,25 @@ def frailty_score(case: Case, age: int, rec: Recorder) -> str:
         )
         return frailty
     missing_simple = [name for name, value in (("CCI", cci), ("ECOG", ecog)) if value is None]
+    if ecog is not None:
+        simple = _age_points(age) + R.SIMPLIFIED_ECOG_POINTS.get(ecog, R.SIMPLIFIED_ECOG_MAX_POINTS)
+        if simple >= R.FRAILTY_FRAIL_MIN_SCORE:
+            # 9.5: age and ECOG already reach the simplified score's frail threshold without the CCI
+            rec.note(
+                "frailty.simplified",
+                f"Simplified frailty score at least {simple} (frail) from age {age} and ECOG {ecog}; CCI missing",
+                score=simple,
+                age=age,
+                ecog=ecog,
+                missing=["CCI"],
+            )
+            rec.warn(
+                "frailty_incomplete",
+                f"Frailty inputs missing: {', '.join(sorted(set(missing + missing_simple)))}; age and ECOG already "
+                f"score {simple} (frail)",
+                "Record CCI, ADL and IADL for the full IMWG frailty score.",
+            )
+            return "frail"
     rec.note(
         "frailty.imwg",
         "Frailty unknown: missing " + ", ".join(sorted(set(missing + missing_simple))),
@@ -120,7 +165,7 @@ def creatinine_clearance(case: Case, age: int, rec: Recorder) -> float | None:
 
 def salvage_asct(
     case: Case, nature: str, frailty: str, age: int, settings: EngineSettings, rec: Recorder
-) -> tuple[bool, str]:
+) -> tuple[bool, str, str | None]:
     s = case.restaging
     blocks: list[str] = []
     facts: list[str] = []
@@ -173,11 +218,19 @@ def salvage_asct(
         else:
             blocks.append(described + f", no maintenance (< {fmt(short)})")
     candidate = not blocks
+    # 9.4: without a prior autologous transplant it would be a delayed first one (Myeloma X studied second ones)
+    kind = None if not candidate else ("second" if autologous else "first")
     summary = "; ".join(facts) if candidate else "not a candidate: " + "; ".join(blocks)
+    what = {
+        "first": "Candidate for a delayed first autologous transplant: ",
+        "second": "Candidate for a second autologous transplant: ",
+        None: "Salvage autologous transplant ",
+    }[kind]
     rec.note(
         "asct.salvage_candidate",
-        ("Salvage ASCT candidate: " if candidate else "Salvage ASCT ") + summary,
+        what + summary,
         candidate=candidate,
+        kind=kind,
         blocking=blocks,
         supporting=facts,
     )
@@ -188,4 +241,4 @@ def salvage_asct(
             "The 36-month threshold after maintenance is "
             "expert opinion, not trial evidence; the verified consensus threshold is 18 months.",
         )
-    return candidate, summary
+    return candidate, summary, kind

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import rules as R
-from .catalog import Catalog, RegimenSpec
+from .catalog import SALVAGE_ASCT_CODE, Catalog, RegimenSpec
 from .classify import Classification
 from .facts import Case, line_end
-from .results import Exclusion, Message, Note, Option, compose, fmt
+from .results import Exclusion, Message, Note, Option, TrialOption, compose, fmt
 
 
 @dataclass(frozen=True)
@@ -37,23 +37,66 @@ def _list(regimens: list[RegimenSpec]) -> str:
     return ", ".join(regimen.code for regimen in regimens)
 
 
-def _vte_facts(case: Case, cls: Classification, regimens: list[RegimenSpec]) -> str:
-    vte = case.restaging.vte
-    known = {"prior VTE": vte.prior_vte, "BMI >= 30": vte.bmi_30_or_more, "central line": vte.central_line}
+def vte_factors(case: Case) -> tuple[list[str], list[str]]:
+    """The patient's VTE risk factors found in the case (R10.1), and those not recorded."""
+    vte, s = case.restaging.vte, case.restaging
+    known = {"BMI >= 30": vte.bmi_30_or_more, "central line": vte.central_line, "hyperviscosity": s.hyperviscosity}
     present = [name for name, value in known.items() if value]
     unknown = [name for name, value in known.items() if value is None]
-    factors = ", ".join(present) or "none"
-    text = f"IMiD in {_list(regimens)}. Recorded VTE risk factors: {factors} ({len(present)})"
-    if unknown:
-        text += f"; not recorded: {', '.join(unknown)}"
-    text += "; so " + (
-        "aspirin if no other factor applies" if len(present) <= 1 else "LMWH or full-dose anticoagulation"
-    )
-    chemo = [r.code for r in regimens if r.has_class("anthracycline") or len(r.active_drugs) >= 4]
-    if chemo:
-        text += f"; {', '.join(chemo)}: doxorubicin or multi-agent chemotherapy, so LMWH"
+    return present, unknown
+
+
+def thromboprophylaxis_advice(case: Case, regimen: RegimenSpec) -> tuple[str, str]:
+    """9.4, in this order: on an anticoagulant; prior VTE; regimen risk; >= 2 patient factors; else aspirin."""
+    vte = case.restaging.vte
     if vte.on_anticoagulant:
-        text += "; already on an anticoagulant"
+        return "continue_anticoagulant", "already on an anticoagulant: continue it, no added aspirin"
+    if vte.prior_vte:
+        return "lmwh_or_doac", "prior VTE (high risk by itself): LMWH or a DOAC, never aspirin"
+    regimen_risks = []
+    if any(regimen.has_class(code) for code in R.ANTHRACYCLINE_CLASSES):
+        regimen_risks.append("an anthracycline")
+    if regimen.multi_agent_chemotherapy:
+        regimen_risks.append("multi-agent chemotherapy")
+    if regimen.high_dose_dexamethasone:
+        regimen_risks.append("high-dose dexamethasone")
+    if regimen_risks:
+        return "lmwh_or_doac", f"{' and '.join(regimen_risks)} in the regimen: LMWH or a DOAC"
+    present, _ = vte_factors(case)
+    if len(present) >= R.VTE_FACTORS_FOR_ANTICOAGULATION:
+        return "lmwh_or_doac", f"{len(present)} risk factors: LMWH or a DOAC"
+    return "aspirin", "aspirin"
+
+
+_ADVICE_WORDS = {
+    "aspirin": "aspirin",
+    "lmwh_or_doac": "LMWH or a DOAC",
+    "continue_anticoagulant": "continue the anticoagulant",
+}
+
+
+def _vte_facts(case: Case, cls: Classification, regimens: list[RegimenSpec]) -> str:
+    vte = case.restaging.vte
+    present, unknown = vte_factors(case)
+    text = f"IMiD in {_list(regimens)}. Risk factors found: {', '.join(present) or 'none'}"
+    if vte.prior_vte:
+        text += "; prior VTE"
+    if vte.on_anticoagulant:
+        text += "; on an anticoagulant"
+    missing = list(unknown)
+    if vte.prior_vte is None:
+        missing.append("prior VTE")
+    if vte.on_anticoagulant is None:
+        missing.append("anticoagulant use")
+    if missing:
+        text += f"; not recorded: {', '.join(missing)}"
+    by_advice: dict[str, list[str]] = {}
+    for regimen in regimens:
+        advice, _ = thromboprophylaxis_advice(case, regimen)
+        by_advice.setdefault(advice, []).append(regimen.code)
+    text += ". Advice: " + "; ".join(
+        f"{', '.join(codes)}: {_ADVICE_WORDS[advice]}" for advice, codes in by_advice.items()
+    )
     return text
 
 
@@ -162,9 +205,9 @@ NOTE_RULES: tuple[_NoteRule, ...] = (
         "imid_thromboprophylaxis",
         _has_class(R.IMID_CLASS),
         _vte_facts,
-        "Thromboprophylaxis with every IMiD: aspirin for at most one VTE risk factor; LMWH or full-dose "
-        "anticoagulation for two or more, or with high-dose dexamethasone, doxorubicin or multi-agent "
-        "chemotherapy (IMWG, Palumbo 2008).",
+        "Thromboprophylaxis with every IMiD, per option: continue an anticoagulant already taken; LMWH or a DOAC "
+        "after a prior VTE, with an anthracycline, multi-agent chemotherapy or high-dose dexamethasone, or with "
+        "two or more risk factors; otherwise aspirin (IMWG, Palumbo 2008; IMPEDE; SAVED).",
     ),
     _NoteRule(
         "zoster_prophylaxis",
@@ -252,7 +295,10 @@ def _toxicity_notes(
         matched = [regimen for regimen in listed if note_rule.applies(regimen)]
         if matched:
             text = compose(catalog, note_rule.code, note_rule.facts(case, cls, matched), note_rule.fallback)
-            notes.append(Note(note_rule.code, text, tuple(r.code for r in matched)))
+            advice = None
+            if note_rule.code == "imid_thromboprophylaxis":
+                advice = tuple((r.code, thromboprophylaxis_advice(case, r)[0]) for r in matched)
+            notes.append(Note(note_rule.code, text, tuple(r.code for r in matched), advice))
     if neuropathy_move:
         matched = [regimen for regimen in listed if regimen.contains(R.BORTEZOMIB)]
         if matched:
@@ -297,6 +343,10 @@ def _pitfalls(
         gaps.append("frailty unknown")
     if cls.relapse_type == "unknown":
         gaps.append("relapse type unknown")
+    if case.restaging.circulating_plasma_cells_pct is None:
+        gaps.append("circulating plasma cells not reported (plasma cell leukaemia cannot be ruled out)")
+    if case.restaging.plasmacytoma is None:
+        gaps.append("plasmacytoma not reported (extramedullary disease cannot be ruled out)")
     if gaps:
         add(
             "restage_at_relapse",
@@ -320,12 +370,18 @@ def _pitfalls(
             "Combinations give deeper and longer responses; keep single agents and doublets for frail patients.",
         )
     if cls.salvage_asct_candidate:
-        procedure = catalog.by_code.get("sASCT")
-        evidence = f" Evidence: {procedure.evidence.summary}." if procedure and procedure.evidence else ""
+        if cls.salvage_asct_kind == "second":
+            procedure = catalog.by_code.get(SALVAGE_ASCT_CODE)
+            evidence = f" Evidence: {procedure.evidence.summary}." if procedure and procedure.evidence else ""
+            facts = f"Candidate for a second autologous transplant: {cls.salvage_asct_facts}.{evidence}"
+        else:  # 9.4: a delayed first transplant; Myeloma X (second transplants) is not its evidence
+            facts = (
+                f"Candidate for a delayed first autologous transplant (none given so far): {cls.salvage_asct_facts}."
+            )
         add(
             "consider_salvage_asct",
-            f"Salvage ASCT candidate: {cls.salvage_asct_facts}.{evidence}",
-            "Consider salvage autologous transplant at relapse for eligible patients.",
+            facts,
+            "Consider high-dose melphalan with autologous stem-cell rescue after re-induction.",
         )
     if cls.frailty in ("frail", "intermediate"):
         add(
@@ -342,7 +398,12 @@ def _pitfalls(
     )
     if venetoclax:
         t1114 = getattr(cls.cytogenetics, "t_11_14", None) if cls.cytogenetics else None
-        state = {True: "present", False: "absent", None: "not tested"}[t1114]
+        when = (
+            "at diagnosis"
+            if cls.cytogenetics_source == "diagnosis" or "t_11_14" in cls.cytogenetics_carried
+            else "at relapse"
+        )
+        state = {True: f"present {when}", False: f"negative {when}", None: "not tested"}[t1114]
         add(
             "venetoclax_only_t11_14",
             f"t(11;14) {state}; venetoclax regimens on this patient's list: {', '.join(venetoclax)}",
@@ -372,6 +433,28 @@ def _pitfalls(
     return pitfalls
 
 
+def _clinical_trial_pitfall(
+    catalog: Catalog, options: tuple[Option, ...], trial_options: tuple[TrialOption, ...]
+) -> Message:
+    """9.3: on every answer, placed first (NCCN lists a clinical trial as an option at every relapse)."""
+    if not options:
+        facts = "No regimen in the catalog can be recommended for this patient: look for a clinical trial"
+    else:
+        facts = ""
+    if trial_options:
+        listed = ", ".join(t.regimen for t in trial_options)
+        facts = (facts + "; " if facts else "") + f"Investigational options for a trial or expert centre: {listed}"
+    return Message(
+        "consider_clinical_trial",
+        compose(
+            catalog,
+            "consider_clinical_trial",
+            facts,
+            "A clinical trial is an option at every relapse (NCCN): ask which trials are open to this patient.",
+        ),
+    )
+
+
 def build_notes(
     case: Case,
     catalog: Catalog,
@@ -380,9 +463,13 @@ def build_notes(
     excluded: tuple[Exclusion, ...],
     on_lists: set[str],
     neuropathy_move: bool,
+    trial_options: tuple[TrialOption, ...] = (),
+    pathways_differ: Message | None = None,
 ) -> NotesResult:
     notes = _toxicity_notes(case, catalog, cls, options, neuropathy_move)
     warnings = list(cls.warnings)
+    if pathways_differ is not None:
+        warnings.append(pathways_differ)
     if case.restaging.corneal_disease and any(
         catalog.by_code[o.regimen].has_class(R.BELANTAMAB_CLASS) for o in options
     ):
@@ -432,10 +519,10 @@ def build_notes(
                 ),
             )
         )
-    pitfalls = _pitfalls(case, catalog, cls, options, excluded, on_lists)
+    pitfalls = sorted(_pitfalls(case, catalog, cls, options, excluded, on_lists), key=lambda m: m.code)
     return NotesResult(
         toxicity_notes=tuple(sorted(notes, key=lambda n: n.code)),
         duration_guidance=tuple(sorted(duration, key=lambda m: m.code)),
-        pitfalls=tuple(sorted(pitfalls, key=lambda m: m.code)),
+        pitfalls=(_clinical_trial_pitfall(catalog, options, trial_options), *pitfalls),
         warnings=tuple(sorted(warnings, key=lambda m: m.code)),
     )

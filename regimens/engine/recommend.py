@@ -6,24 +6,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from . import rules as R
-from .catalog import Catalog, RegimenSpec, SettingEntry
+from .catalog import Catalog, PathwaySpec, RegimenSpec, SettingEntry
 from .classify import Classification, classify
 from .facts import Case
 from .notes import build_notes
+from .options import cautions_for, note_for, option_evidence
 from .results import (
     BasisEntry,
     Exclusion,
     ExclusionReason,
     Message,
     Option,
-    OptionEvidence,
+    PathwayRef,
+    Position,
     Reason,
     Recommendation,
+    TrialOption,
     compose,
 )
 from .settings import EngineSettings
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "2.0.0"  # revision 2 (algorithm 9): pathways, trial options, safety corrections
 _FIT_LIKE = ("fit", "intermediate", "non_frail")  # algorithm 8: they take the pcl_or_emd fit entries
 
 
@@ -33,6 +36,7 @@ class Candidate:
     entry: SettingEntry
     tier: str
     special: bool  # taken from a pcl_or_emd list (exempt from two-drug rule and label gates)
+    fitness_first: bool = False  # from the frail patient's frail list: the all-oral move leaves it in place
     reasons: list[Reason] = field(default_factory=list)
     cautions: list[Message] = field(default_factory=list)
 
@@ -48,32 +52,43 @@ class Context:
 # --- candidates ------------------------------------------------------------------------------------
 
 
-def candidate_lists(ctx: Context) -> list[Candidate]:
-    """The patient's lists, in order; a regimen on several lists keeps its first position (algorithm 3, 8)."""
-    cls, catalog = ctx.cls, ctx.catalog
+def _fitness_lists(frailty: str) -> list[str]:
+    """The setting's fitness-specific list taken before its `any` list (algorithm 9.2)."""
+    if frailty == "frail":
+        return ["frail"]
+    if frailty in _FIT_LIKE:
+        return ["fit"]
+    return []  # unknown fitness takes neither
+
+
+def candidate_lists(ctx: Context, pathway: PathwaySpec) -> list[Candidate]:
+    """The patient's lists in this pathway, in order; a regimen on several keeps its first position (3, 8, 9.2)."""
+    cls = ctx.cls
     sources: list[tuple[str, str, bool, str | None]] = []  # (setting, fitness, special, forced tier)
     if cls.special_setting == "pcl_or_emd":
         if cls.frailty in _FIT_LIKE:
-            fitness_lists = ["fit"]
+            special_lists = ["fit"]
         elif cls.frailty == "frail":
-            fitness_lists = ["frail"]
+            special_lists = ["frail"]
         else:
-            fitness_lists = ["fit", "frail"]
-        for fitness in fitness_lists:
+            special_lists = ["fit", "frail"]
+        for fitness in special_lists:
             sources.append(("pcl_or_emd", fitness, True, None))
         sources.append(("pcl_or_emd", "any", True, None))
+    for fitness in _fitness_lists(cls.frailty):
+        sources.append((cls.setting, fitness, False, None))
     sources.append((cls.setting, "any", False, None))
     if cls.setting == "triple_class_exposed":
         sources.append(("second_plus_relapse", "any", False, "other"))
     seen: set[str] = set()
     result: list[Candidate] = []
     for setting, fitness, special, forced in sources:
-        entries = catalog.setting_list(setting, fitness)
+        entries = pathway.setting_list(setting, fitness)
         if setting == "pcl_or_emd" and fitness != "any":
             # fitness-specific and "any" entries of the special setting merge by rank
             entries = tuple(
                 sorted(
-                    entries + catalog.setting_list(setting, "any"),
+                    entries + pathway.setting_list(setting, "any"),
                     key=lambda item: (item[0].rank, item[1].code),
                 )
             )
@@ -82,16 +97,17 @@ def candidate_lists(ctx: Context) -> list[Candidate]:
                 continue
             seen.add(regimen.code)
             tier = forced or entry.tier
-            where = SETTING_NAMES[setting] + ("" if fitness == "any" else f", {fitness} patients")
-            text = f"Listed for {where} ({setting}) at rank {entry.rank}, tier {tier}"
+            where = SETTING_NAMES[setting] + ("" if entry.fitness == "any" else f", {entry.fitness} patients")
+            text = f"{pathway.title} lists it for {where} at rank {entry.rank} ({tier})"
             if forced:
                 text = (
-                    f"Listed for {where} ({setting}) at rank {entry.rank}; appended after the "
-                    f"{SETTING_NAMES[cls.setting]} list with tier {tier}"
+                    f"{pathway.title} lists it for {where} at rank {entry.rank}; appended after the "
+                    f"{SETTING_NAMES[cls.setting]} list as {tier}"
                 )
             if special:
-                text += " (named by the seed for this situation)"
-            result.append(Candidate(regimen, entry, tier, special, [Reason("candidates.setting_list", text)]))
+                text += "; named for this situation, so the two-drug rule and label gates are waived"
+            first = entry.fitness == "frail" and cls.frailty == "frail"
+            result.append(Candidate(regimen, entry, tier, special, first, [Reason("candidates.setting_list", text)]))
     return result
 
 
@@ -108,8 +124,8 @@ SETTING_NAMES = {
 
 
 def _label_unmet(regimen: RegimenSpec, ctx: Context) -> list[str]:
-    if regimen.off_label_by_design:
-        return []
+    if regimen.off_label_by_design or regimen.investigational:
+        return []  # no label covers it by design; investigational regimens are at most trial options (9.3)
     label = regimen.label(ctx.settings.label_jurisdiction)
     if label is None:
         return []
@@ -144,6 +160,13 @@ def _label_unmet(regimen: RegimenSpec, ctx: Context) -> list[str]:
     if label.progression_on_last_line and not exposure.last_line_progressed_on_drug:
         unmet.append(f"progression on the last therapy required; no drug of line {n} is refractory on that line")
     return unmet
+
+
+def cytogenetics_when(cls: Classification, field: str) -> str:
+    """Where a cytogenetic value comes from: the relapse marrow, or diagnosis (algorithm 9.5)."""
+    if cls.cytogenetics_source == "diagnosis" or field in cls.cytogenetics_carried:
+        return "at diagnosis"
+    return "at relapse"
 
 
 def _class_name(catalog: Catalog, code: str) -> str:
@@ -187,7 +210,7 @@ def check_regimen(regimen: RegimenSpec, special: bool, ctx: Context) -> tuple[li
     if required is not None:
         value = getattr(cls.cytogenetics, required, None) if cls.cytogenetics is not None else None
         if value is not True:
-            state = "not tested" if value is None else "absent"
+            state = "not tested" if value is None else f"negative {cytogenetics_when(cls, required)}"
             name = required.replace("t_11_14", "t(11;14)")
             fail(
                 "requires_t11_14",
@@ -296,9 +319,14 @@ def rank_candidates(items: list[Candidate], ctx: Context) -> list[Candidate]:
         start = 0
         while start < len(items):
             end = start
-            while end < len(items) and items[end].tier == items[start].tier:
+            head = items[start]
+            while end < len(items) and items[end].tier == head.tier and items[end].fitness_first == head.fitness_first:
                 end += 1
             run = items[start:end]
+            if head.fitness_first:  # 9.2: the frail list keeps its own order
+                result += run
+                start = end
+                continue
             oral = [c for c in run if c.regimen.all_oral]
             for candidate in oral:
                 candidate.reasons.append(
@@ -313,81 +341,71 @@ def rank_candidates(items: list[Candidate], ctx: Context) -> list[Candidate]:
     return items
 
 
-# --- cautions and the option itself ----------------------------------------------------------------
+# --- one pathway, and every pathway ---------------------------------------------------------------
 
 
-def _cautions(candidate: Candidate, waived: list[str], ctx: Context) -> list[Message]:
-    regimen, cls, catalog = candidate.regimen, ctx.cls, ctx.catalog
-    cautions: list[Message] = []
-    if cls.special_setting == "pcl_or_emd" and cls.frailty == "unknown" and regimen.intensive:
-        cautions.append(
-            Message(
-                "fitness_unknown",
-                compose(
-                    catalog,
-                    "fitness_unknown",
-                    "Frailty is unknown (frailty inputs missing)",
-                    "Confirm fitness before intensive therapy.",
-                ),
-            )
-        )
-    if waived:
-        cautions.append(
-            Message(
-                "off_label_in_setting",
-                compose(
-                    catalog,
-                    "off_label_in_setting",
-                    f"{ctx.settings.label_jurisdiction} label not met: " + "; ".join(waived),
-                    "Offered off-label here because the seed names it for plasma cell leukaemia or "
-                    "extramedullary disease.",
-                ),
-            )
-        )
-    last = cls.exposure.last_bcma_bispecific_dose
-    if regimen.has_class("BCMA_CAR_T") and last is not None:
-        days = (ctx.case.today - last).days
-        if days <= R.BISPECIFIC_TO_CAR_T_MONTHS * R.DAYS_PER_MONTH:
-            cautions.append(
-                Message(
-                    "bcma_car_t_soon_after_bispecific",
-                    compose(
-                        catalog,
-                        "bcma_car_t_soon_after_bispecific",
-                        f"Last BCMA bispecific dose {last.isoformat()}, {days} days before restaging"
-                        if days
-                        else "BCMA bispecific given up to the restaging date",
-                        "IMWG 2025 advises BCMA CAR-T at least 6 months after the last BCMA bispecific dose.",
-                    ),
-                )
-            )
-    for caution in regimen.cautions:
-        cautions.append(Message(caution.code, caution.text))
-    return sorted(cautions, key=lambda m: m.code)
+@dataclass
+class PathwayRun:
+    pathway: PathwaySpec
+    candidates: list[Candidate]
+    ranked: list[Candidate]  # the options, in final order
+    trials: list[Candidate]  # investigational entries that pass every check, in list order
+    waived: dict[str, list[str]]
+
+    @property
+    def first_choice(self) -> str | None:
+        return self.ranked[0].regimen.code if self.ranked else None
+
+    def position(self, code: str) -> tuple[str | None, int | None]:
+        for rank, candidate in enumerate(self.ranked, start=1):
+            if candidate.regimen.code == code:
+                return candidate.tier, rank
+        return None, None
 
 
-def _note(candidate: Candidate) -> str | None:
-    note = candidate.entry.note
-    if candidate.regimen.off_label_by_design and "off-label" not in (note or "").lower():
-        off = "Off-label by design: no label covers this use."
-        note = f"{note} {off}" if note else off
-    return note
+class Checks:
+    """Each regimen's checks run once per case, whichever pathways ask (only `special` changes them)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.done: dict[tuple[str, bool], tuple[list[ExclusionReason], list[str]]] = {}
+
+    def __call__(self, regimen: RegimenSpec, special: bool) -> tuple[list[ExclusionReason], list[str]]:
+        key = (regimen.code, special)
+        if key not in self.done:
+            self.done[key] = check_regimen(regimen, special, self.ctx)
+        return self.done[key]
 
 
-def recommend(case: Case, catalog: Catalog, settings: EngineSettings) -> Recommendation:
-    cls = classify(case, catalog, settings)
-    ctx = Context(case, catalog, settings, cls)
-    candidates = candidate_lists(ctx)
-    by_code = {c.regimen.code: c for c in candidates}
+def run_pathway(ctx: Context, pathway: PathwaySpec, checks: Checks) -> PathwayRun:
+    candidates = candidate_lists(ctx, pathway)
+    waived: dict[str, list[str]] = {}
     eligible: list[Candidate] = []
-    waived_by_code: dict[str, list[str]] = {}
+    trials: list[Candidate] = []
+    for candidate in candidates:
+        reasons, unmet = checks(candidate.regimen, candidate.special)
+        if reasons:
+            continue
+        waived[candidate.regimen.code] = unmet
+        (trials if candidate.regimen.investigational else eligible).append(candidate)
+    return PathwayRun(pathway, candidates, rank_candidates(eligible, ctx), trials, waived)
+
+
+def _exclusions(run: PathwayRun, ctx: Context, checks: Checks) -> list[Exclusion]:
+    by_code = {c.regimen.code: c for c in run.candidates}
     excluded: list[Exclusion] = []
-    for regimen in catalog.evaluated:  # sorted by code
+    for regimen in ctx.catalog.evaluated:  # sorted by code
         candidate = by_code.get(regimen.code)
-        reasons, waived = check_regimen(regimen, candidate.special if candidate else False, ctx)
+        reasons, _ = checks(regimen, candidate.special if candidate else False)
         if reasons:
             excluded.append(Exclusion(regimen.code, tuple(reasons)))
         elif candidate is None:
+            what = (
+                "investigational (approved in neither jurisdiction): offered only as a clinical-trial option where a "
+                "pathway lists it, and "
+                if regimen.investigational
+                else "no exclusion applies, but it is "
+            )
             excluded.append(
                 Exclusion(
                     regimen.code,
@@ -395,30 +413,66 @@ def recommend(case: Case, catalog: Catalog, settings: EngineSettings) -> Recomme
                         ExclusionReason(
                             "not_for_setting",
                             "exclude.not_for_setting",
-                            f"passes every check but is on no list for this patient ({_setting_words(cls)})",
+                            f"{what}on no list of {run.pathway.title} for this patient ({_setting_words(ctx.cls)})",
                         ),
                     ),
                 )
             )
-        else:
-            waived_by_code[regimen.code] = waived
-    eligible = [c for c in candidates if c.regimen.code in waived_by_code]
-    ranked = rank_candidates(eligible, ctx)
+    return excluded
+
+
+def _pathways_differ(runs: list[PathwayRun], catalog: Catalog) -> Message | None:
+    firsts = {run.first_choice for run in runs}
+    if len(runs) < 2 or len(firsts) == 1:
+        return None
+    facts = "First choice by pathway: " + "; ".join(
+        f"{run.pathway.title}: {run.first_choice or 'none'}" for run in runs
+    )
+    return Message(
+        "pathways_differ",
+        compose(
+            catalog,
+            "pathways_differ",
+            facts,
+            "Guideline sources order the options differently for this patient: choosing is a clinical judgement.",
+        ),
+    )
+
+
+def recommend(case: Case, catalog: Catalog, settings: EngineSettings) -> Recommendation:
+    pathway = catalog.pathway(settings.pathway)  # KeyError for an unknown code: the doors check first
+    cls = classify(case, catalog, settings)
+    ctx = Context(case, catalog, settings, cls)
+    checks = Checks(ctx)
+    run = run_pathway(ctx, pathway, checks)
+    others = [run_pathway(ctx, other, checks) for other in catalog.pathways if other.code != pathway.code]
+    excluded = _exclusions(run, ctx, checks)
     options = []
-    for position, candidate in enumerate(ranked, start=1):
-        evidence = candidate.regimen.evidence
+    for position, candidate in enumerate(run.ranked, start=1):
+        code = candidate.regimen.code
         options.append(
             Option(
-                regimen=candidate.regimen.code,
+                regimen=code,
                 name=candidate.regimen.name,
                 rank=position,
                 tier=candidate.tier,
                 reasons=tuple(candidate.reasons),
-                cautions=tuple(_cautions(candidate, waived_by_code[candidate.regimen.code], ctx)),
-                note=_note(candidate),
-                evidence=OptionEvidence(evidence.trial, evidence.summary, evidence.verification) if evidence else None,
+                cautions=tuple(cautions_for(candidate, run.waived[code], ctx)),
+                note=note_for(candidate, ctx),
+                evidence=option_evidence(candidate.regimen, ctx),
+                positions=tuple(Position(o.pathway.code, *o.position(code)) for o in others),
             )
         )
+    trial_options = tuple(
+        TrialOption(
+            regimen=c.regimen.code,
+            name=c.regimen.name,
+            note=note_for(c, ctx),
+            evidence=option_evidence(c.regimen, ctx),
+            cautions=tuple(cautions_for(c, run.waived[c.regimen.code], ctx)),
+        )
+        for c in run.trials
+    )
     if not options:
         cls = replace(
             cls,
@@ -428,19 +482,31 @@ def recommend(case: Case, catalog: Catalog, settings: EngineSettings) -> Recomme
                     "candidates.setting_list",
                     "No regimen in the catalog passes every check for this patient: no option "
                     "can be recommended; consider a clinical trial.",
-                    {"setting": cls.setting, "candidates": len(candidates)},
+                    {"setting": cls.setting, "candidates": len(run.candidates)},
                 ),
             ),
         )
-    on_lists = {c.regimen.code for c in candidates}
-    notes = build_notes(case, catalog, cls, tuple(options), tuple(excluded), on_lists, neuropathy_demotes(ctx))
+    on_lists = {c.regimen.code for c in run.candidates}
+    notes = build_notes(
+        case,
+        catalog,
+        cls,
+        tuple(options),
+        tuple(excluded),
+        on_lists,
+        neuropathy_demotes(ctx),
+        trial_options,
+        _pathways_differ([run, *others], catalog),
+    )
     return Recommendation(
         engine_version=ENGINE_VERSION,
         catalog_version=catalog.version,
         label_jurisdiction=settings.label_jurisdiction,
+        pathway=PathwayRef(pathway.code, pathway.title, pathway.source),
         classification=cls,
         first_choice=options[0].regimen if options else None,
         options=tuple(options),
+        trial_options=trial_options,
         excluded=tuple(excluded),
         toxicity_notes=notes.toxicity_notes,
         duration_guidance=notes.duration_guidance,
@@ -450,9 +516,9 @@ def recommend(case: Case, catalog: Catalog, settings: EngineSettings) -> Recomme
 
 
 def _setting_words(cls: Classification) -> str:
-    words = cls.setting
+    words = SETTING_NAMES[cls.setting]
     if cls.setting == "triple_class_exposed":
-        words += " then second_plus_relapse"
+        words += ", then second or later relapse"
     if cls.special_setting:
-        words = f"{cls.special_setting} ({cls.frailty}), then {words}"
+        words = f"{SETTING_NAMES[cls.special_setting]} ({cls.frailty.replace('_', '-')}), then {words}"
     return words

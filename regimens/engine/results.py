@@ -1,4 +1,4 @@
-"""The engine's output as frozen plain data (serialised by caseformat.recommendation_to_dict)."""
+"""The engine's output as frozen plain data (serialised by output.recommendation_to_dict)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import rules as R
-from .catalog import Catalog
+from .catalog import Catalog, Figure
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Note:
     code: str
     text: str
     applies_to: tuple[str, ...]
+    advice_by_option: tuple[tuple[str, str], ...] | None = None  # imid_thromboprophylaxis only (9.4)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,16 @@ class OptionEvidence:
     trial: str
     summary: str
     verification: str
+    figures: tuple[Figure, ...] = ()
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where another pathway places the option for the same case: tier and final rank, or None and None."""
+
+    pathway: str
+    tier: str | None
+    rank: int | None
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,25 @@ class Option:
     cautions: tuple[Message, ...]
     note: str | None
     evidence: OptionEvidence | None
+    positions: tuple[Position, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrialOption:
+    """An investigational regimen that passes every check but the label gate: clinical trial or expert use."""
+
+    regimen: str
+    name: str
+    note: str | None
+    evidence: OptionEvidence | None
+    cautions: tuple[Message, ...]
+
+
+@dataclass(frozen=True)
+class PathwayRef:
+    code: str
+    title: str
+    source: str | None
 
 
 @dataclass(frozen=True)
@@ -74,9 +104,11 @@ class Recommendation:
     engine_version: str
     catalog_version: str
     label_jurisdiction: str
+    pathway: PathwayRef
     classification: Any  # classify.Classification (kept loose to avoid an import cycle)
     first_choice: str | None
     options: tuple[Option, ...]
+    trial_options: tuple[TrialOption, ...]
     excluded: tuple[Exclusion, ...]
     toxicity_notes: tuple[Note, ...]
     duration_guidance: tuple[Message, ...]

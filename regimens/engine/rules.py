@@ -92,12 +92,15 @@ BORTEZOMIB = "bortezomib"  # algorithm 4: neuropathy ranking move
 CARFILZOMIB = "carfilzomib"  # algorithm 3/4: cardiac exclusion and ranking move
 IXAZOMIB = "ixazomib"  # R9.6
 IMID_CLASS = "IMiD"  # R10.1: thromboprophylaxis with any IMiD
+ANTHRACYCLINE_CLASSES = ("anthracycline",)  # R10.1: doxorubicin with an IMiD -> LMWH or a DOAC
+VTE_FACTORS_FOR_ANTICOAGULATION = 2  # R10.1 (algorithm 9.4): >= 2 of BMI >= 30, central line, hyperviscosity
 ANTI_CD38_CLASS = "anti_CD38"  # R9.8
 ZOSTER_CLASSES = ("proteasome_inhibitor", "anti_CD38")  # R10.5 (+ bispecifics and CAR-T)
 SELINEXOR_CLASS = "XPO1_inhibitor"  # R9.7
 BELANTAMAB_CLASS = "BCMA_ADC"  # R8.9
 TALQUETAMAB_CLASS = "GPRC5D_bispecific"  # R9.10
 HIGH_RISK_IGH = ("t_4_14", "t_14_16", "t_14_20")  # R4.1: IgH translocations that need a 1p/1q partner
+PRIMARY_TRANSLOCATIONS = ("t_4_14", "t_11_14", "t_14_16", "t_14_20")  # algorithm 9.5: persist from diagnosis
 
 
 EPS = 1e-9  # float tolerance: "at the threshold" means at it (0.7 - 0.2 >= 0.5 must hold)
@@ -198,6 +201,11 @@ _RULES = (
     ),
     Rule("risk.stage_at_diagnosis", "rules.md R4.8", "ISS, R-ISS and R2-ISS are stage at diagnosis only."),
     Rule(
+        "risk.translocations_persist",
+        "algorithm 9.5",
+        "Primary IgH translocations persist: one not retested at relapse keeps its value from diagnosis.",
+    ),
+    Rule(
         "frailty.imwg",
         "rules.md R5.1; Palumbo, Blood 2015",
         "IMWG frailty score from age, CCI, ADL and IADL.",
@@ -276,6 +284,16 @@ _RULES = (
     Rule("exclude.cardiac", "algorithm 3; rules.md R9.5", "Heart failure NYHA III-IV: no carfilzomib."),
     Rule("exclude.not_available", "algorithm 3", "CAR-T is not available to this patient."),
     Rule("exclude.not_for_setting", "algorithm 3", "Eligible, but on no list for this patient's setting."),
+    Rule(
+        "candidates.trial_option",
+        "algorithm 9.3",
+        "Investigational regimens are never options; listed and eligible, they are clinical-trial options.",
+    ),
+    Rule(
+        "caution.outside_trial_population",
+        "algorithm 9.4",
+        "The option's evidence trial did not enrol a condition this patient has.",
+    ),
     Rule("rank.catalog_order", "algorithm 4, 7", "Eligible candidates keep the catalog's order and tier."),
     Rule(
         "rank.neuropathy",

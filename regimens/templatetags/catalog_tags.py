@@ -64,3 +64,41 @@ def source_url(source: str) -> str:
     parts = (source or "").split(" | ", 1)
     url = parts[1].strip() if len(parts) == 2 else ""
     return url if url.startswith(("https://", "http://")) else ""
+
+
+@register.simple_tag
+def pathway_titles(catalog_version: str = "") -> dict[str, str]:
+    """Code -> title of every pathway, to name other pathways beside an option: from the release's engine
+    catalog when this process has it (no query), else from the catalog in the database."""
+    from regimens.catalog import cached_engine_catalog
+    from regimens.models import Pathway
+
+    catalog = cached_engine_catalog(catalog_version) if catalog_version else None
+    if catalog is not None:
+        return {pathway.code: pathway.title for pathway in catalog.pathways}
+    return dict(Pathway.objects.values_list("code", "title"))
+
+
+@register.simple_tag
+def position_text(position: dict, titles: dict[str, str]) -> str:
+    """Where another pathway places an option: 'Seed 2025: first choice', '… rank 4 (alternative)', '… not listed'."""
+    code = position.get("pathway") or ""
+    title = titles.get(code) or code.replace("-", " ").capitalize()
+    rank, tier = position.get("rank"), position.get("tier")
+    if rank is None:
+        return f"{title}: not an option"
+    if rank == 1:
+        return f"{title}: first choice"
+    return f"{title}: rank {rank} ({tier})"
+
+
+THROMBOPROPHYLAXIS_WORDS = {
+    "aspirin": "aspirin",
+    "lmwh_or_doac": "LMWH or a DOAC",
+    "continue_anticoagulant": "continue the anticoagulant already taken",
+}
+
+
+@register.filter
+def thromboprophylaxis_words(code: str) -> str:
+    return THROMBOPROPHYLAXIS_WORDS.get(code, str(code).replace("_", " "))

@@ -16,7 +16,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_CASES = ROOT.parent / "shared" / "cases"
+EXAMPLES = sorted((ROOT / "tests" / "examples").glob("*/*.case.json"))
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -191,8 +191,7 @@ def test_get_is_not_allowed(default_catalog, clinician_client):
     assert clinician_client.get(URL).status_code == 405
 
 
-@pytest.mark.skipif(not SHARED_CASES.is_dir(), reason="the shared examples are not beside the project")
-@pytest.mark.parametrize("case_file", sorted(SHARED_CASES.glob("*.case.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("case_file", EXAMPLES, ids=lambda p: p.stem)
 def test_the_api_and_the_command_agree_on_every_public_example(default_catalog, clinician_client, case_file, capsys):
     response = post(clinician_client, case_file.read_text())
     try:
@@ -202,3 +201,51 @@ def test_the_api_and_the_command_agree_on_every_public_example(default_catalog, 
         return
     assert response.status_code == 200
     assert response.json() == json.loads(capsys.readouterr().out)
+
+
+# --- pathways (algorithm 9.1) --------------------------------------------------------------------------
+
+
+def test_the_command_follows_another_pathway_when_asked(default_catalog, tmp_path, capsys):
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(a_case()))
+    active = json.loads(run_recommend(capsys, str(path)))
+    seed = json.loads(run_recommend(capsys, str(path), "--pathway", "seed-2025"))
+    assert active["pathway"]["code"] == "guidelines-2026"
+    assert seed["pathway"]["code"] == "seed-2025"
+    assert all(p["pathway"] == "guidelines-2026" for o in seed["options"] for p in o["positions"])
+
+
+def test_an_unknown_pathway_exits_2_naming_the_valid_codes(default_catalog, tmp_path):
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(a_case()))
+    with pytest.raises(CommandError) as error:
+        call_command("recommend", str(path), "--pathway", "nccn-2019")
+    assert error.value.returncode == 2
+    assert "guidelines-2026" in str(error.value) and "seed-2025" in str(error.value)
+
+
+def test_the_command_help_lists_the_pathway_option():
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "recommend", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"DEBUG": "true", "PATH": "/usr/bin:/bin"},
+    )
+    assert "--pathway" in proc.stdout  # check_cases.py looks for this to pass each example's pathway
+
+
+def test_the_api_takes_the_pathway_as_a_query_parameter(default_catalog, clinician_client):
+    response = clinician_client.post(
+        URL + "?pathway=seed-2025", data=json.dumps(a_case()), content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert response.json()["pathway"]["code"] == "seed-2025"
+
+
+def test_the_api_answers_400_naming_the_valid_pathways(default_catalog, clinician_client):
+    response = clinician_client.post(URL + "?pathway=nope", data=json.dumps(a_case()), content_type="application/json")
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["field"] == "pathway" and "guidelines-2026" in error["message"] and "seed-2025" in error["message"]

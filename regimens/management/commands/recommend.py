@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from regimens.catalog import CatalogFileError, read_document
-from regimens.recommendations import recommend_case
+from regimens.recommendations import UnknownPathway, recommend_case
 from regimens.textreport import recommendation_text
 
 
@@ -23,8 +23,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--catalog-file", help="use this catalog file instead of the release in force (e.g. to preview a draft)"
         )
+        parser.add_argument("--pathway", help="follow this pathway of the catalog (its code) instead of the active one")
 
-    def handle(self, *args, case: str, format: str | None, catalog_file: str | None, **options):
+    def handle(
+        self, *args, case: str, format: str | None, catalog_file: str | None, pathway: str | None = None, **options
+    ):
         from regimens.engine import CaseFormatError, Catalog, CatalogError
 
         data = self._read_case(case)
@@ -35,7 +38,9 @@ class Command(BaseCommand):
             except (CatalogFileError, CatalogError) as exc:
                 raise CommandError(f"{catalog_file}: {exc}", returncode=2) from None
         try:
-            result = recommend_case(data, catalog=catalog)
+            result = recommend_case(data, catalog=catalog, pathway=pathway)
+        except UnknownPathway as exc:
+            raise CommandError(f"--pathway: {exc}", returncode=2) from None
         except CaseFormatError as exc:
             for error in exc.errors:
                 self.stderr.write(f"{case}: {error.field}: {error.message}")

@@ -1,5 +1,7 @@
 """The catalog admin (who may change what, history, releases, validation) and the clinicians' catalog pages."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -20,7 +22,15 @@ def regimen_form(regimen: m.Regimen, **overrides) -> dict:
         "requires_cytogenetic": regimen.requires_cytogenetic,
         "_save": "Save",
     }
-    for flag in ("all_oral", "intensive", "exempt_from_two_drug_rule", "off_label_by_design"):
+    for flag in (
+        "all_oral",
+        "intensive",
+        "exempt_from_two_drug_rule",
+        "off_label_by_design",
+        "carfilzomib_twice_weekly",
+        "multi_agent_chemotherapy",
+        "high_dose_dexamethasone",
+    ):
         if getattr(regimen, flag):
             data[flag] = "on"
 
@@ -40,10 +50,17 @@ def regimen_form(regimen: m.Regimen, **overrides) -> dict:
                     if value:
                         data[f"{prefix}-{i}-{field}"] = "on"
                     continue
+                if isinstance(value, (list, dict)):
+                    data[f"{prefix}-{i}-{field}"] = json.dumps(value)
+                    continue
                 data[f"{prefix}-{i}-{field}"] = "" if value is None else str(value)
 
     inline("components", list(regimen.components.all()), ["position", "drug", "role"])
-    inline("preferences", list(regimen.preferences.all()), ["setting", "fitness", "rank", "tier", "note"])
+    inline(
+        "preferences",
+        list(regimen.preferences.all()),
+        ["pathway", "setting", "fitness", "rank", "tier", "note", "note_applies_if"],
+    )
     labels = list(regimen.labels.all())
     inline(
         "labels",
@@ -53,18 +70,18 @@ def regimen_form(regimen: m.Regimen, **overrides) -> dict:
     for i, label in enumerate(labels):
         for field in ("classes_exposed", "drugs_exposed", "drugs_refractory", "classes_refractory"):
             data[f"labels-{i}-{field}"] = [str(pk) for pk in getattr(label, field).values_list("pk", flat=True)]
-    inline("cautions", list(regimen.cautions.all()), ["code", "text"])
+    inline("cautions", list(regimen.cautions.all()), ["code", "text", "applies_if"])
     inline(
         "trials",
         list(regimen.trials.all()),
         ["position", "name", "registry_id", "phase", "comparator", "n_randomized", "population", "citation",
-         "verification", "pubmed_id", "doi"],
+         "verification", "pubmed_id", "doi", "key_exclusions"],
     )  # fmt: skip
     inline(
         "outcomes",
         list(regimen.outcomes.all()),
         ["trial", "metric", "analysis", "experimental", "control", "unit", "hr", "ci_low", "ci_high", "ci_level",
-         "p", "verification", "source", "note"],
+         "p", "verification", "source", "note", "subgroup", "published"],
     )  # fmt: skip
     inline("toxicities", list(regimen.toxicities.all()), ["position", "text", "verification", "source"])
     inline(
@@ -116,8 +133,13 @@ def test_a_rank_already_taken_in_the_setting_is_refused_with_a_clear_message(cli
     client.force_login(catalog_editor)
     krd = m.Regimen.objects.get(code="KRd")
     data = regimen_form(krd)
-    index = next(i for i, p in enumerate(krd.preferences.all()) if p.setting == "first_relapse_len_sensitive")
-    drd_rank = m.SettingPreference.objects.get(regimen__code="DRd", setting="first_relapse_len_sensitive").rank
+    active = {"pathway__active": True, "setting": "first_relapse_len_sensitive", "fitness": "any"}
+    index = next(
+        i
+        for i, p in enumerate(krd.preferences.all())
+        if (p.pathway.active, p.setting, p.fitness) == (True, "first_relapse_len_sensitive", "any")
+    )
+    drd_rank = m.SettingPreference.objects.get(regimen__code="DRd", **active).rank
     data[f"preferences-{index}-rank"] = str(drd_rank)
     response = client.post(change_url(krd), data)
     assert response.status_code == 200
@@ -190,9 +212,10 @@ def add_synthetic_regimens(count: int) -> None:
         [m.RegimenComponent(regimen=r, drug=drug, role="active") for r in regimens]
         + [m.RegimenComponent(regimen=r, drug=steroid, role="corticosteroid", position=1) for r in regimens]
     )
+    pathway = m.Pathway.objects.get(active=True)
     m.SettingPreference.objects.bulk_create(
         [
-            m.SettingPreference(regimen=r, setting="second_plus_relapse", rank=100 + i, tier="other")
+            m.SettingPreference(pathway=pathway, regimen=r, setting="second_plus_relapse", rank=100 + i, tier="other")
             for i, r in enumerate(regimens)
         ]
     )

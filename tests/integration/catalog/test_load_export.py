@@ -109,18 +109,56 @@ def test_a_change_in_the_file_updates_that_regimen_and_makes_one_release(default
     assert m.CatalogRelease.objects.count() == 2
 
 
+def _entries(document, pathway, setting="first_relapse_len_sensitive", fitness="any"):
+    found = next(p for p in document["pathways"] if p["code"] == pathway)
+    return {e["regimen"]: e for e in found["entries"] if e["setting"] == setting and e["fitness"] == fitness}
+
+
 def test_ranks_can_move_between_regimens_in_one_load(default_catalog, tmp_path):
     document = default_document()
-    entries = {
-        r["code"]: p
-        for r in document["regimens"]
-        for p in r.get("settings") or []
-        if p["setting"] == "first_relapse_len_sensitive"
-    }
+    entries = _entries(document, "guidelines-2026")
     entries["DRd"]["rank"], entries["KRd"]["rank"] = entries["KRd"]["rank"], entries["DRd"]["rank"]
     load_file(write(tmp_path, document))
-    first = m.SettingPreference.objects.filter(setting="first_relapse_len_sensitive").order_by("rank").first()
+    first = (
+        m.SettingPreference.objects.filter(
+            pathway__code="guidelines-2026", setting="first_relapse_len_sensitive", fitness="any"
+        )
+        .order_by("rank")
+        .first()
+    )
     assert first.regimen.code == "KRd"
+    assert m.CatalogRelease.objects.count() == 2
+
+
+def test_the_release_records_the_active_pathway_and_a_file_can_change_it(default_catalog, tmp_path):
+    assert default_catalog.pathway == "guidelines-2026"
+    document = default_document()
+    for pathway in document["pathways"]:
+        pathway["active"] = pathway["code"] == "seed-2025"
+    load_file(write(tmp_path, document))
+    assert list(m.Pathway.objects.filter(active=True).values_list("code", flat=True)) == ["seed-2025"]
+    assert m.CatalogRelease.objects.latest().pathway == "seed-2025"
+
+
+def test_a_format_1_release_still_runs_with_its_own_order(default_catalog):
+    """Releases saved before pathways keep their single order; reading them never fails."""
+    from regimens.catalog import engine_catalog
+
+    snapshot = copy.deepcopy(default_catalog.snapshot)
+    snapshot["format"] = "myeloma-cds-catalog/1"
+    pathways = snapshot.pop("pathways")
+    seed = next(p for p in pathways if p["code"] == "seed-2025")
+    for regimen in snapshot["regimens"]:
+        regimen["settings"] = [
+            {k: e[k] for k in ("setting", "fitness", "rank", "tier", "note")}
+            for e in seed["entries"]
+            if e["regimen"] == regimen["code"]
+        ]
+    old = m.CatalogRelease.objects.create(label="2025-01-01.1", content_hash="old", snapshot=snapshot)
+    catalog = engine_catalog(old)
+    assert catalog.pathway_codes == ("order-before-pathways",)
+    drd = catalog.active_pathway.setting_list("first_relapse_len_sensitive", "any")[0]
+    assert drd[1].code == "DRd"
 
 
 def broken(mutate):
@@ -142,13 +180,21 @@ def _duplicate_code(regs, doc):
 
 
 def _rank_collision(regs, doc):
-    kr = next(p for p in regs["KRd"]["settings"] if p["setting"] == "first_relapse_len_sensitive")
-    dr = next(p for p in regs["DRd"]["settings"] if p["setting"] == "first_relapse_len_sensitive")
-    kr["rank"] = dr["rank"]
+    entries = _entries(doc, "guidelines-2026")
+    entries["KRd"]["rank"] = entries["DRd"]["rank"]
 
 
 def _unknown_setting(regs, doc):
-    regs["DRd"]["settings"][0]["setting"] = "third_relapse"
+    _entries(doc, "guidelines-2026")["DRd"]["setting"] = "third_relapse"
+
+
+def _two_active_pathways(regs, doc):
+    for pathway in doc["pathways"]:
+        pathway["active"] = True
+
+
+def _unknown_condition(regs, doc):
+    regs["BVd"]["trials"][0]["key_exclusions"] = ["daratumumab_allergy"]
 
 
 def _hr_outside_ci(regs, doc):
@@ -175,8 +221,18 @@ def _unknown_field(regs, doc):
         (_unknown_drug, "regimens[DRd].components[0].drug", "unknown drug 'daratumumabb'"),
         (_unknown_class, ".class", "unknown class 'anti_CD99'"),
         (_duplicate_code, "regimens[DRd]", "duplicate regimen code"),
-        (_rank_collision, "regimens[KRd].settings", "already used by DRd"),
-        (_unknown_setting, "regimens[DRd].settings[0].setting", "unknown setting 'third_relapse'"),
+        (
+            _rank_collision,
+            "pathways[guidelines-2026].entries[first_relapse_len_sensitive/any/KRd].rank",
+            "already used by DRd",
+        ),
+        (
+            _unknown_setting,
+            "pathways[guidelines-2026].entries[third_relapse/any/DRd]",
+            "unknown setting 'third_relapse'",
+        ),
+        (_two_active_pathways, "pathways", "exactly one pathway must be active"),
+        (_unknown_condition, "regimens[BVd].trials[0].key_exclusions[0]", "unknown condition 'daratumumab_allergy'"),
         (_hr_outside_ci, "regimens[DRd].trials[0].outcomes", "lies outside its own CI"),
         (_no_active_component, "regimens[Pd].components", "needs at least one active component"),
         (_drug_twice, "regimens[Pd].components", "appears twice"),

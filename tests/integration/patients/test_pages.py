@@ -242,7 +242,7 @@ def test_the_recommendation_page_shows_every_part_of_the_answer(clinician_client
     parts += ["badge-tier-preferred", "Evidence:", "candidates.setting_list", "continue_until_progression"]
     for text in parts:
         assert text in html, text
-    assert f"{settings.LABEL_JURISDICTION} label rules" in html and "Engine 1." in html
+    assert f"{settings.LABEL_JURISDICTION} label rules" in html and "Engine 2." in html
     assert "Save for tumour board" in html
 
 

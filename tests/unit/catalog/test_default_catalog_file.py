@@ -1,9 +1,10 @@
 """Content checks for regimens/catalog/default.yaml against the clinical specification.
 
 The expected values below are transcribed from shared/clinical/algorithm.md (section 3: label gates; section 7:
-default order, tiers, flags and inactive entries) and shared/case-format.md (stable text codes). The reference
-facts file shared/clinical/regimens.yaml is read when it is present beside the project; those checks are skipped
-otherwise.
+the seed's order, now the reference pathway seed-2025; section 9: the active pathway guidelines-2026, DCEP,
+first-line regimens, investigational regimens, trial key exclusions and flags) and shared/case-format.md (stable
+text codes). The reference facts file shared/clinical/regimens.yaml is read when it is present beside the
+project; those checks are skipped otherwise.
 """
 
 from collections import Counter
@@ -16,7 +17,7 @@ PROJECT = Path(__file__).resolve().parents[3]
 CATALOG_FILE = PROJECT / "regimens" / "catalog" / "default.yaml"
 REFERENCE_FILE = PROJECT.parent / "shared" / "clinical" / "regimens.yaml"
 
-# algorithm.md section 7: (setting, fitness) -> [(tier, [codes in order])]
+# algorithm.md section 7 (pathway seed-2025): (setting, fitness) -> [(tier, [codes in order])]
 SETTING_TABLE = {
     ("first_relapse_len_sensitive", "any"): [
         ("preferred", ["DRd"]),
@@ -60,13 +61,55 @@ SETTING_TABLE = {
     ("pcl_or_emd", "fit"): [("preferred", ["VDT-PACE"])],
     ("pcl_or_emd", "frail"): [("preferred", ["Dara"]), ("alternative", ["PLD-V"])],
 }
+# algorithm.md section 9.2 (pathway guidelines-2026, active)
+GUIDELINES_TABLE = {
+    ("first_relapse_len_sensitive", "any"): [
+        ("preferred", ["DRd", "DKd", "Isa-Kd"]),
+        ("alternative", ["KRd", "DVd", "IRd", "ERd", "BVd"]),
+        ("other", ["Tec-Dara", "BPd", "DPd", "PVd", "KPd", "SVd", "Kd70", "Kd56", "VCd"]),
+    ],
+    ("first_relapse_len_refractory", "any"): [
+        ("preferred", ["cilta-cel", "Tec-Dara", "DKd", "Isa-Kd", "DPd"]),
+        ("alternative", ["PVd", "KPd", "BVd", "BPd", "SVd", "DVd"]),
+        ("other", ["Isa-Pd", "EPd", "VCd", "Kd70", "Kd56", "Pd", "Vd"]),
+    ],
+    ("second_plus_relapse", "any"): [
+        ("preferred", ["cilta-cel", "ide-cel", "Tec-Dara", "DPd", "Isa-Pd", "DKd", "Isa-Kd"]),
+        (
+            "alternative",
+            ["BVd", "BPd", "KPd", "PVd", "EPd", "SVd", "Ven-d", "VCd", "Benda-Vd", "Pano-Vd", "VDT-PACE", "DCEP"],
+        ),
+        ("other", ["Pd", "Kd70", "Kd56", "Vd", "Benda-Rd", "DRd", "KRd", "IRd", "ERd", "DVd"]),
+    ],
+    ("triple_class_exposed", "any"): [
+        ("preferred", ["cilta-cel", "ide-cel", "Tec", "Elra", "Linvo", "Tal"]),
+        ("alternative", ["Tec-Dara", "BVd", "BPd", "Sd"]),
+        ("other", ["Tal-Tec"]),
+    ],
+    ("pcl_or_emd", "fit"): [("preferred", ["VDT-PACE", "DCEP"]), ("other", ["Tal-Tec"])],
+    ("pcl_or_emd", "frail"): [("preferred", ["Dara"]), ("alternative", ["PLD-V"])],
+    ("first_relapse_len_sensitive", "frail"): [("preferred", ["DRd", "IRd"])],
+    ("first_relapse_len_refractory", "frail"): [("preferred", ["DPd", "DVd"]), ("alternative", ["Kd70"])],
+    ("second_plus_relapse", "frail"): [("preferred", ["DPd", "Isa-Pd"]), ("alternative", ["Pd", "Kd70", "SVd"])],
+}
+PATHWAY_TABLES = {"seed-2025": SETTING_TABLE, "guidelines-2026": GUIDELINES_TABLE}
 
-INTENSIVE = {"VDT-PACE", "cilta-cel", "ide-cel"}
+INTENSIVE = {"VDT-PACE", "DCEP", "cilta-cel", "ide-cel"}
+MULTI_AGENT_CHEMOTHERAPY = {"VDT-PACE", "DCEP"}
+CARFILZOMIB_TWICE_WEEKLY = {"KRd", "Kd56", "DKd", "Isa-Kd", "KPd"}
+INVESTIGATIONAL = {"Tal-Tec", "Tal-DP", "Tal-D"}
+FIRST_LINE = {"VRd", "D-VRd", "Isa-VRd", "VTd", "D-VTd", "VMP", "D-VMP", "Rd"}
+KEY_EXCLUSIONS = {  # algorithm 9.4 defaults: the evidence trial's structured key exclusions
+    "BVd": ["anti_cd38_refractory", "bcma_exposed"],
+    "BPd": ["pomalidomide_exposed", "bcma_exposed"],
+    "Tec-Dara": ["anti_cd38_refractory", "bcma_exposed", "one_prior_line_not_lenalidomide_refractory"],
+    "Tal-Tec": ["not_triple_class_exposed"],
+}
 ALL_ORAL_NAMED = {"IRd", "Pd", "Sd", "Ven-d"}
 EXEMPT = {"cilta-cel", "ide-cel", "Tec", "Elra", "Linvo", "Tal", "Sd", "Ven-d"}
 INACTIVE = {"Melflufen-d", "VenVd", "Tal-DP", "Tal-D"}
-OFF_LABEL_BY_DESIGN = {"Ven-d", "VCd", "VDT-PACE", "Benda-Vd", "Benda-Rd", "Dara", "PLD-V"}
-NEW_REGIMENS = {"Dara", "PLD-V"}
+OFF_LABEL_BY_DESIGN = {"Ven-d", "VCd", "VDT-PACE", "DCEP", "Benda-Vd", "Benda-Rd", "Dara", "PLD-V"}
+NEW_REGIMENS = {"Dara", "PLD-V", "DCEP"} | FIRST_LINE
 REFERENCE_CODES = {
     "DRd",
     "DVd",
@@ -152,8 +195,16 @@ STABLE_TEXTS = {
         "dexamethasone_reduction_after_response",
         "treatment_break_if_plateau",
     },
-    "caution": {"fitness_unknown", "off_label_in_setting", "bcma_car_t_soon_after_bispecific"},
+    "caution": {
+        "fitness_unknown",
+        "off_label_in_setting",
+        "bcma_car_t_soon_after_bispecific",
+        "outside_trial_population",
+        "frail_weekly_carfilzomib",
+    },
 }
+STABLE_TEXTS["pitfall"] |= {"consider_clinical_trial"}
+STABLE_TEXTS["warning"] |= {"pathways_differ"}
 
 PI_IMID = {"proteasome_inhibitor", "IMiD"}
 TRIPLE = {"IMiD", "proteasome_inhibitor", "anti_CD38"}
@@ -212,8 +263,8 @@ LABEL_GATES = {
 INACTIVE_STATUS = {
     "Melflufen-d": {"US": "withdrawn"},
     "VenVd": {"US": "not_approved", "EU": "not_approved"},
-    "Tal-DP": {"US": "not_approved", "EU": "not_approved"},
-    "Tal-D": {"US": "not_approved", "EU": "not_approved"},
+    "Tal-DP": {"US": "investigational", "EU": "investigational"},
+    "Tal-D": {"US": "investigational", "EU": "investigational"},
 }
 
 
@@ -244,9 +295,31 @@ def _status(value):
     return "verified" if str(value).startswith("verified:") else "from_memory"
 
 
+@pytest.fixture(scope="module")
+def pathways(catalog):
+    return {p["code"]: p for p in catalog["pathways"]}
+
+
+def _entries(pathway, code=None, setting=None):
+    return [
+        e
+        for e in pathway["entries"]
+        if (code is None or e["regimen"] == code) and (setting is None or e["setting"] == setting)
+    ]
+
+
 def test_format_and_top_level_keys(catalog):
-    assert catalog["format"] == "myeloma-cds-catalog/1"
-    assert set(catalog) == {"format", "label", "classes", "drugs", "regimens", "texts"}
+    assert catalog["format"] == "myeloma-cds-catalog/2"
+    assert set(catalog) == {"format", "label", "classes", "drugs", "regimens", "pathways", "texts"}
+
+
+def test_two_pathways_guidelines_active_and_seed_for_reference(pathways):
+    assert set(pathways) == {"guidelines-2026", "seed-2025"}
+    assert [c for c, p in pathways.items() if p["active"]] == ["guidelines-2026"]
+    for pathway in pathways.values():
+        assert pathway["title"] and pathway["source"] and pathway["date"]
+    for source in ("NCCN", "EHA-EMN", "IMWG", "CARTITUDE-4", "MajesTEC-3"):
+        assert source in pathways["guidelines-2026"]["source"]
 
 
 def test_codes_and_names_are_unique(catalog):
@@ -315,15 +388,16 @@ def test_regimen_set_without_reference_file(regimens):
     assert set(regimens) == REFERENCE_CODES | NEW_REGIMENS
 
 
-def test_setting_table_matches_algorithm_section_7(catalog):
+@pytest.mark.parametrize("code", ["seed-2025", "guidelines-2026"])
+def test_pathway_tables_match_algorithm_sections_7_and_9_2(pathways, code):
+    table = PATHWAY_TABLES[code]
     found = {}
-    for regimen in catalog["regimens"]:
-        for entry in regimen["settings"]:
-            found.setdefault((entry["setting"], entry["fitness"]), []).append(
-                (entry["rank"], entry["tier"], regimen["code"])
-            )
-    assert set(found) == set(SETTING_TABLE)
-    for key, tiers in SETTING_TABLE.items():
+    for entry in pathways[code]["entries"]:
+        found.setdefault((entry["setting"], entry["fitness"]), []).append(
+            (entry["rank"], entry["tier"], entry["regimen"])
+        )
+    assert set(found) == set(table)
+    for key, tiers in table.items():
         expected = [(tier, code) for tier, codes in tiers for code in codes]
         ranks = [rank for rank, _, _ in found[key]]
         assert len(ranks) == len(set(ranks)), f"duplicate rank in {key}"
@@ -332,29 +406,72 @@ def test_setting_table_matches_algorithm_section_7(catalog):
         assert sorted(ranks) == list(range(1, len(expected) + 1)), key
 
 
+def test_every_guidelines_entry_says_why_it_sits_there(pathways):
+    for entry in pathways["guidelines-2026"]["entries"]:
+        assert entry["note"] and entry["note"].endswith("."), entry["regimen"]
+
+
 def test_flags(regimens, catalog):
     drugs = {d["name"]: d for d in catalog["drugs"]}
     assert {c for c, r in regimens.items() if r["intensive"]} == INTENSIVE
+    assert {c for c, r in regimens.items() if r["multi_agent_chemotherapy"]} == MULTI_AGENT_CHEMOTHERAPY
+    assert {c for c, r in regimens.items() if r["carfilzomib_twice_weekly"]} == CARFILZOMIB_TWICE_WEEKLY
+    assert not any(r["high_dose_dexamethasone"] for r in regimens.values())  # none in the default catalog (9.4)
+    investigational = {
+        c for c, r in regimens.items() if any(x["status"] == "investigational" for x in r["labels"].values())
+    }
+    assert investigational == INVESTIGATIONAL
     assert {c for c, r in regimens.items() if r["exempt_from_two_drug_rule"]} == EXEMPT
     assert {c for c, r in regimens.items() if not r["active"]} == INACTIVE
     assert {c for c, r in regimens.items() if r["off_label_by_design"]} == OFF_LABEL_BY_DESIGN
     assert {c for c, r in regimens.items() if r["requires_cytogenetic"]} == {"Ven-d", "VenVd"}
     assert all(r["requires_cytogenetic"] in (None, "t_11_14") for r in regimens.values())
-    all_oral = {c for c, r in regimens.items() if all(drugs[x["drug"]]["oral"] for x in r["components"])}
+    all_oral = {
+        c
+        for c, r in regimens.items()
+        if r["kind"] == "regimen" and all(drugs[x["drug"]]["oral"] for x in r["components"])
+    }
     assert all_oral >= ALL_ORAL_NAMED
-    assert {c for c, r in regimens.items() if r["all_oral"]} == all_oral
+    assert {c for c, r in regimens.items() if r["all_oral"] and r["kind"] == "regimen"} == all_oral
 
 
-def test_sasct_is_a_procedure_without_settings(regimens):
+def test_trial_key_exclusions(regimens):
+    found = {
+        c: r["trials"][0]["key_exclusions"]
+        for c, r in regimens.items()
+        if r["trials"] and r["trials"][0].get("key_exclusions")
+    }
+    assert found == KEY_EXCLUSIONS
+
+
+def test_fixed_population_cautions_are_gone(regimens):
+    """9.4: a caution about a trial's population appears only when it applies, so never as fixed catalog text."""
+    assert not any(c["code"] == "outside_trial_population" for r in regimens.values() for c in r["cautions"])
+
+
+def test_first_line_regimens_are_recordable_never_offered(regimens, pathways):
+    for code in FIRST_LINE:
+        assert regimens[code]["kind"] == "first_line" and regimens[code]["components"]
+        assert not any(_entries(p, code) for p in pathways.values()), code
+
+
+def test_dcep_is_a_bortezomib_free_intensive_salvage(regimens):
+    dcep = regimens["DCEP"]
+    assert [c["drug"] for c in dcep["components"]] == ["dexamethasone", "cyclophosphamide", "etoposide", "cisplatin"]
+    assert dcep["intensive"] and dcep["multi_agent_chemotherapy"] and dcep["off_label_by_design"]
+
+
+def test_sasct_is_a_procedure_on_no_list(regimens, pathways):
     sasct = regimens["sASCT"]
-    assert sasct["kind"] == "procedure" and sasct["active"] and sasct["settings"] == []
+    assert sasct["kind"] == "procedure" and sasct["active"]
+    assert not any(_entries(p, "sASCT") for p in pathways.values())
     assert [r for r, v in regimens.items() if v["kind"] == "procedure"] == ["sASCT"]
     assert "stem-cell rescue" in sasct["description"]
 
 
-def test_inactive_regimens_have_no_settings(regimens):
+def test_inactive_regimens_are_on_no_list(pathways):
     for code in INACTIVE:
-        assert regimens[code]["settings"] == []
+        assert not any(_entries(p, code) for p in pathways.values()), code
 
 
 def _conditions(label):
@@ -376,9 +493,11 @@ def test_label_gates_match_algorithm_section_3(regimens):
         assert set(labels) <= {"US", "EU"}, code
         for jurisdiction, label in labels.items():
             assert jurisdiction in label["text"], (code, jurisdiction)
-            assert label["status"] in {"approved", "not_approved", "withdrawn"}
-        if code in OFF_LABEL_BY_DESIGN or code == "sASCT":
+            assert label["status"] in {"approved", "not_approved", "withdrawn", "investigational"}
+        if code in OFF_LABEL_BY_DESIGN or code == "sASCT" or code in FIRST_LINE:
             assert labels == {}, code
+        elif code == "Tal-Tec":
+            assert {j: x["status"] for j, x in labels.items()} == {"US": "investigational", "EU": "investigational"}
         elif code in LABEL_GATES:
             assert set(labels) == {"US", "EU"}, code
             for jurisdiction, expected in LABEL_GATES[code].items():
@@ -396,23 +515,26 @@ def test_pano_vd_withdrawal_date(regimens):
     assert regimens["Pano-Vd"]["labels"]["US"]["date"] == "2021-11-30"
 
 
-def test_off_label_regimens_say_so_in_their_notes(regimens):
-    for code in OFF_LABEL_BY_DESIGN:
-        for entry in regimens[code]["settings"]:
+def test_off_label_regimens_say_so_in_their_seed_notes(pathways):
+    for code in OFF_LABEL_BY_DESIGN - {"DCEP"}:  # DCEP is not in the seed's order
+        for entry in _entries(pathways["seed-2025"], code):
             assert "off-label" in (entry["note"] or "").lower(), (code, entry["setting"])
 
 
-def test_section_7_notes_are_present(regimens):
+def test_section_7_notes_are_present(pathways):
+    seed = pathways["seed-2025"]
+
     def note(code, setting):
-        return next(e["note"] for e in regimens[code]["settings"] if e["setting"] == setting) or ""
+        return next(e["note"] for e in _entries(seed, code, setting)) or ""
 
     dvd = note("DVd", "first_relapse_len_refractory")
     assert "NCCN" in dvd and "EHA-EMN" in dvd and "7.8" in dvd and "4.9" in dvd
-    assert "cilta-cel" in note("KPd", "first_relapse_len_refractory")
+    kpd = next(e for e in _entries(seed, "KPd", "first_relapse_len_refractory"))
+    assert "cilta-cel" in kpd["note"] and kpd["note_applies_if"] == ["anti_cd38_refractory"]
     for code in ("DKd", "Isa-Kd"):
         for setting in ("first_relapse_len_sensitive", "first_relapse_len_refractory"):
             assert "IMWG" in note(code, setting)
-    vdt = " ".join(e["note"] for e in regimens["VDT-PACE"]["settings"])
+    vdt = " ".join(e["note"] for e in _entries(seed, "VDT-PACE"))
     assert "bridg" in vdt and "debulking" in vdt
     assert "nvestigational" in note("Tal-Tec", "triple_class_exposed")
     assert "T-cell therapy" in note("Benda-Vd", "second_plus_relapse")
@@ -454,7 +576,10 @@ def test_every_hr_lies_within_its_ci(catalog):
 
 def test_outcome_fields(catalog):
     for regimen in catalog["regimens"]:
-        assert regimen["trials"], regimen["code"]
+        if regimen["kind"] == "first_line":
+            assert regimen["trials"] == [], regimen["code"]  # recorded as prior lines; no figures needed
+            continue
+        assert regimen["trials"] or "no trial figure" in regimen["description"].lower(), regimen["code"]
         for trial in regimen["trials"]:
             assert trial["verification"] in {"verified", "from_memory"}
             for outcome in trial["outcomes"]:

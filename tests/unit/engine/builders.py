@@ -260,13 +260,15 @@ SETTING_LISTS: dict[tuple[str, str], list[tuple[str, str]]] = {
 }
 
 
+def pathway_entries(lists: dict[tuple[str, str], list[tuple[str, str]]]) -> list[dict[str, Any]]:
+    return [
+        {"setting": setting, "fitness": fitness, "regimen": code, "rank": rank, "tier": tier, "note": None}
+        for (setting, fitness), entries in lists.items()
+        for rank, (code, tier) in enumerate(entries, start=1)
+    ]
+
+
 def catalog_doc() -> dict[str, Any]:
-    settings: dict[str, list[dict[str, Any]]] = {}
-    for (setting, fitness), entries in SETTING_LISTS.items():
-        for rank, (code, tier) in enumerate(entries, start=1):
-            settings.setdefault(code, []).append(
-                {"setting": setting, "fitness": fitness, "rank": rank, "tier": tier, "note": None}
-            )
     regimens = []
     for code, spec in REGIMENS.items():
         components = [{"drug": d, "role": "active"} for d in spec["drugs"]]
@@ -286,7 +288,6 @@ def catalog_doc() -> dict[str, Any]:
                 "off_label_by_design": spec.get("off_label_by_design", False),
                 "components": components,
                 "labels": copy.deepcopy(spec.get("labels", {})),
-                "settings": settings.get(code, []),
                 "cautions": [],
                 "trials": [
                     {
@@ -337,7 +338,7 @@ def catalog_doc() -> dict[str, Any]:
         }
     )
     return {
-        "format": "myeloma-cds-catalog/1",
+        "format": "myeloma-cds-catalog/2",
         "label": "engine unit tests",
         "classes": [{"code": c, "name": c, "cross_resistant": x} for c, x in CLASSES],
         "drugs": [
@@ -351,6 +352,14 @@ def catalog_doc() -> dict[str, Any]:
             for n, c in DRUGS.items()
         ],
         "regimens": regimens,
+        "pathways": [
+            {
+                "code": "unit-test-order",
+                "title": "Unit test order",
+                "active": True,
+                "entries": pathway_entries(SETTING_LISTS),
+            }
+        ],
         "texts": [{"code": "zoster_prophylaxis", "kind": "toxicity_note", "text": "Give aciclovir."}],
     }
 

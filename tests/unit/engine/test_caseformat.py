@@ -279,7 +279,7 @@ def test_output_is_plain_json_with_versions() -> None:
     out = recommend_dict(tce_case(), CATALOG, US)
     assert out["format"] == "myeloma-cds-recommendation/1"
     assert (out["engine_version"], out["catalog_version"], out["label_jurisdiction"]) == (
-        "1.0.0",
+        "2.0.0",
         "test-1",
         "US",
     )
@@ -293,9 +293,11 @@ def test_output_lists_and_keys_match_the_case_format() -> None:
         "engine_version",
         "catalog_version",
         "label_jurisdiction",
+        "pathway",
         "classification",
         "first_choice",
         "options",
+        "trial_options",
         "excluded",
         "toxicity_notes",
         "duration_guidance",
@@ -303,13 +305,17 @@ def test_output_lists_and_keys_match_the_case_format() -> None:
         "warnings",
     }
     option = out["options"][0]
-    assert set(option) == {"regimen", "name", "rank", "tier", "reasons", "cautions", "note", "evidence"}
-    assert set(option["evidence"]) == {"trial", "summary", "verification"}
+    assert set(option) == {"regimen", "name", "rank", "tier", "reasons", "cautions", "note", "evidence", "positions"}
+    assert set(option["evidence"]) == {"trial", "summary", "verification", "figures"}
+    assert out["pathway"] == {"code": "unit-test-order", "title": "Unit test order", "source": None}
     for item in out["excluded"]:
         assert item["reasons"] == sorted(item["reasons"], key=lambda r: r["code"])
         assert all(set(r) == {"code", "rule", "text"} for r in item["reasons"])
-    for section in ("toxicity_notes", "pitfalls", "warnings", "duration_guidance"):
+    for section in ("toxicity_notes", "warnings", "duration_guidance"):
         assert [i["code"] for i in out[section]] == sorted(i["code"] for i in out[section])
+    pitfalls = [i["code"] for i in out["pitfalls"]]
+    assert pitfalls[0] == "consider_clinical_trial"  # revision 2: always first, the rest by code
+    assert pitfalls[1:] == sorted(pitfalls[1:])
     assert all(b["rule"] and b["text"] for b in out["classification"]["basis"])
 
 

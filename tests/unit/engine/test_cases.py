@@ -1,11 +1,14 @@
-"""Every worked example (tests/cases and ../shared/cases) through recommend_dict with the default catalog.
+"""Every worked example through recommend_dict with the default catalog: our own (tests/cases), and the
+published examples copied into tests/examples (seed: sections 0-8; revision2: section 9).
 
-The expectation semantics are those of shared/scripts/check_cases.py, applied to the engine directly.
+The expectation semantics are those of the examples' checker (check_cases.py), applied to the engine directly.
+Examples written for sections 0-8 run on the reference pathway `seed-2025` unless they name a pathway.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +18,9 @@ from regimens.engine import CaseFormatError, Catalog, EngineSettings, recommend_
 
 ROOT = Path(__file__).parents[3]
 DEFAULT_CATALOG = ROOT / "regimens" / "catalog" / "default.yaml"
-CASE_DIRS = [ROOT / "tests" / "cases", ROOT.parent / "shared" / "cases"]
-CASES = sorted(path for folder in CASE_DIRS if folder.is_dir() for path in folder.glob("*.case.json"))
+CASE_DIRS = [ROOT / "tests" / "cases", ROOT / "tests" / "examples" / "seed", ROOT / "tests" / "examples" / "revision2"]
+CASES = sorted(path for folder in CASE_DIRS for path in folder.glob("*.case.json"))
+SECTIONS_0_TO_8_PATHWAY = "seed-2025"  # algorithm 9: examples written for sections 0-8 run on this pathway
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +86,52 @@ def check(expected: dict[str, Any], out: dict[str, Any]) -> list[str]:
         for code in expected.get(f"{section}_exclude", []):
             if code in present:
                 problems.append(f"{section}: {code} must not appear")
+    return problems + _revision2_checks(expected, out)
+
+
+def _revision2_checks(expected: dict[str, Any], out: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    trials = _codes(out.get("trial_options", []))
+    for code in expected.get("trial_options_include", []):
+        if code not in trials:
+            problems.append(f"trial option {code} missing (trial_options: {trials})")
+    for code in expected.get("trial_options_exclude", []):
+        if code in trials:
+            problems.append(f"trial option {code} must not be listed")
+    by_regimen = {o["regimen"]: _codes(o.get("cautions", [])) for o in out.get("options", [])}
+    for code, wanted in expected.get("cautions", {}).items():
+        for caution in wanted:
+            if caution not in by_regimen.get(code, []):
+                problems.append(f"option {code}: caution {caution} missing (got {by_regimen.get(code)})")
+    for code, unwanted in expected.get("no_cautions", {}).items():
+        for caution in unwanted:
+            if caution in by_regimen.get(code, []):
+                problems.append(f"option {code}: caution {caution} must not appear")
+    notes = {n["code"]: n for n in out.get("toxicity_notes", [])}
+    for code, patterns in expected.get("note_mentions", {}).items():
+        for pattern in patterns:
+            if code not in notes:
+                problems.append(f"toxicity note {code} missing")
+            elif not re.search(pattern, notes[code]["text"], re.IGNORECASE):
+                problems.append(f"toxicity note {code}: text does not mention /{pattern}/")
+    for code, fields in expected.get("note_fields", {}).items():
+        if code not in notes:
+            problems.append(f"toxicity note {code} missing")
+            continue
+        for key, want in fields.items():
+            have = notes[code].get(key, "<missing>")
+            if isinstance(want, dict) and isinstance(have, dict):
+                for sub, value in want.items():
+                    if have.get(sub, "<missing>") != value:
+                        problems.append(f"toxicity note {code}.{key}.{sub}: want {value!r}, got {have.get(sub)!r}")
+            elif have != want:
+                problems.append(f"toxicity note {code}.{key}: want {want!r}, got {have!r}")
     return problems
+
+
+def _settings(case_path: Path, expected: dict[str, Any]) -> EngineSettings:
+    default = None if case_path.parent.name == "revision2" else SECTIONS_0_TO_8_PATHWAY
+    return EngineSettings(pathway=expected.get("pathway", default))
 
 
 def test_there_are_worked_examples() -> None:
@@ -93,12 +142,15 @@ def test_there_are_worked_examples() -> None:
 def test_worked_example(case_path: Path, default_engine_catalog: Catalog) -> None:
     expected = json.loads(case_path.with_name(case_path.name.replace(".case.json", ".expected.json")).read_text())
     data = json.loads(case_path.read_text())
+    settings = _settings(case_path, expected)
     if expected.get("error"):
         with pytest.raises(CaseFormatError) as info:
-            recommend_dict(data, default_engine_catalog, EngineSettings())
+            recommend_dict(data, default_engine_catalog, settings)
         assert info.value.errors, "a refusal must name at least one problem"
         return
-    out = recommend_dict(data, default_engine_catalog, EngineSettings())
+    out = recommend_dict(data, default_engine_catalog, settings)
+    if "pathway" in expected:
+        assert out["pathway"]["code"] == expected["pathway"]
     json.dumps(out)  # everything is plain JSON
     assert check(expected, out) == []
 

@@ -28,7 +28,13 @@ def test_builds_and_keeps_the_version() -> None:
 def test_wrong_format() -> None:
     doc = catalog_doc()
     doc["format"] = "x"
-    assert problems(doc) == ["format: must be 'myeloma-cds-catalog/1'"]
+    assert problems(doc) == ["format: must be 'myeloma-cds-catalog/2'"]
+
+
+def test_format_1_is_refused_with_a_hint_about_pathways() -> None:
+    doc = catalog_doc()
+    doc["format"] = "myeloma-cds-catalog/1"
+    assert "format 2 keeps named orders in `pathways`" in problems(doc)[0]
 
 
 def test_unknown_key() -> None:
@@ -61,12 +67,15 @@ def test_regimen_without_active_component() -> None:
     assert problems(doc) == ["regimens[Vd].components: a regimen needs at least one active component"]
 
 
+def entry(doc: dict, code: str) -> dict:
+    return next(e for e in doc["pathways"][0]["entries"] if e["regimen"] == code)
+
+
 def test_unknown_setting_fitness_tier_role() -> None:
     doc = catalog_doc()
-    entry = regimen(doc, "DRd")["settings"][0]
-    entry.update(fitness="robust", tier="best")
+    entry(doc, "DRd").update(fitness="robust", tier="best")
     regimen(doc, "Vd")["components"][0]["role"] = "main"
-    regimen(doc, "Pd")["settings"][0]["setting"] = "third_relapse"
+    entry(doc, "Pd")["setting"] = "third_relapse"
     found = problems(doc)
     assert any(".fitness: unknown fitness" in p for p in found)
     assert any(".tier: unknown tier" in p for p in found)
@@ -76,7 +85,7 @@ def test_unknown_setting_fitness_tier_role() -> None:
 
 def test_duplicate_rank_in_a_setting() -> None:
     doc = catalog_doc()
-    regimen(doc, "KRd")["settings"][0]["rank"] = 1
+    entry(doc, "KRd")["rank"] = 1
     assert any("rank 1 already used" in p for p in problems(doc))
 
 
@@ -97,13 +106,13 @@ def test_inactive_regimens_are_not_evaluated() -> None:
     regimen(doc, "KRd")["active"] = False
     catalog = Catalog.from_dict(doc, "t")
     assert "KRd" not in {r.code for r in catalog.evaluated}
-    assert "KRd" not in [r.code for _, r in catalog.setting_list("first_relapse_len_sensitive", "any")]
+    assert "KRd" not in [r.code for _, r in catalog.active_pathway.setting_list("first_relapse_len_sensitive", "any")]
 
 
 def test_indexes_are_sorted_and_procedures_left_out() -> None:
     codes = [r.code for r in CATALOG.evaluated]
     assert codes == sorted(codes) and "sASCT" not in codes
-    ranks = [e.rank for e, _ in CATALOG.setting_list("second_plus_relapse", "any")]
+    ranks = [e.rank for e, _ in CATALOG.active_pathway.setting_list("second_plus_relapse", "any")]
     assert ranks == sorted(ranks)
 
 

@@ -38,10 +38,11 @@ def test_note_text_starts_with_patient_facts_then_catalog_wording() -> None:
     assert text.endswith("Give aciclovir.")  # the test catalog's text for this code
 
 
-def test_thromboprophylaxis_counts_the_recorded_risk_factors() -> None:
+def test_thromboprophylaxis_names_the_recorded_risk_factors() -> None:
     out = run(case(restaging={"vte": {"prior_vte": True, "central_line": True}}))
-    assert "prior VTE, central line (2)" in text_of(out, "toxicity_notes", "imid_thromboprophylaxis")
-    assert "LMWH" in text_of(out, "toxicity_notes", "imid_thromboprophylaxis")
+    text = text_of(out, "toxicity_notes", "imid_thromboprophylaxis")
+    assert "Risk factors found: central line; prior VTE" in text
+    assert "LMWH or a DOAC" in text
 
 
 @pytest.mark.parametrize(
@@ -143,9 +144,22 @@ def test_avoid_single_agents_for_doublets_not_for_t_cell_monotherapy() -> None:
     assert "avoid_single_agents" not in pitfalls(run(case()))
 
 
-def test_consider_salvage_asct_with_the_procedure_evidence() -> None:
-    out = run(case())
+def test_consider_salvage_asct_second_transplant_with_the_myeloma_x_evidence() -> None:
+    data = case()
+    data["prior_lines"][0]["transplant"] = {"type": "autologous", "date": "2019-08-01"}
+    out = run(data)
+    assert out["classification"]["salvage_asct_kind"] == "second"
+    assert "second autologous transplant" in text_of(out, "pitfalls", "consider_salvage_asct")
     assert "Myeloma X" in text_of(out, "pitfalls", "consider_salvage_asct")
+
+
+def test_consider_salvage_asct_delayed_first_transplant_never_cites_myeloma_x() -> None:
+    """algorithm 9.4: Myeloma X studied second transplants; a transplant-naive patient gets a delayed first one."""
+    out = run(case())
+    assert out["classification"]["salvage_asct_kind"] == "first"
+    text = text_of(out, "pitfalls", "consider_salvage_asct")
+    assert "delayed first autologous transplant" in text
+    assert "Myeloma X" not in text and "second" not in text
 
 
 def test_adjust_for_frailty_intermediate_or_frail() -> None:

@@ -89,12 +89,13 @@ def test_reading_known_high_marker_is_enough_b2m_without_fish() -> None:
 # --- Relapse type -----------------------------------------------------------------------------------
 
 
-def test_reading_not_met_when_one_marker_compares_unknown_when_none() -> None:
-    """reading: algorithm.md 8 —
-    not_met when >= 1 marker can be compared with nadir or baseline; else unknown."""
+def test_reading_not_met_only_from_disease_markers_unknown_otherwise() -> None:
+    """reading: algorithm.md 9.5 (amends 8) —
+    only the disease markers decide not_met; haemoglobin and creatinine alone never make it not_met."""
     none = {"serum_m_protein_g_dl": None, "hemoglobin_g_dl": None, "creatinine_baseline_mg_dl": None}
     assert classified(case(restaging=none)).relapse_type == "unknown"
-    assert classified(case(restaging={**none, "hemoglobin_g_dl": 12.9})).relapse_type == "not_met"
+    assert classified(case(restaging={**none, "hemoglobin_g_dl": 12.9})).relapse_type == "unknown"
+    assert classified(case(restaging={"serum_m_protein_g_dl": 0.3})).relapse_type == "not_met"
 
 
 def test_reading_flc_criterion_compares_involved_flc_with_its_nadir() -> None:
@@ -337,12 +338,12 @@ def test_reading_avoid_single_agents_never_for_car_t_or_bispecific_monotherapy()
         line(["selinexor", "bortezomib", "dexamethasone"], "2023-07-10", None, "2024-05-20"),
     ]
     doc = catalog_doc()
-    for regimen in doc["regimens"]:  # keep only the T-cell monotherapies on the triple-class list
-        regimen["settings"] = [
-            s
-            for s in regimen.get("settings", [])
-            if s["setting"] == "triple_class_exposed" and regimen["code"] in ("cilta-cel", "ide-cel", "Tec", "Tal")
-        ]
+    pathway = doc["pathways"][0]  # keep only the T-cell monotherapies on the triple-class list
+    pathway["entries"] = [
+        e
+        for e in pathway["entries"]
+        if e["setting"] == "triple_class_exposed" and e["regimen"] in ("cilta-cel", "ide-cel", "Tec", "Tal")
+    ]
     out = run(case(prior_lines=lines), catalog=Catalog.from_dict(doc, "t"))
     assert set(options(out)) == {"cilta-cel", "ide-cel", "Tec", "Tal"}
     assert "avoid_single_agents" not in pitfalls(out)
@@ -574,12 +575,14 @@ def test_reading_engine_frailty_incomplete_also_when_frailty_unknown() -> None:
     assert "frailty_incomplete" in warnings(run(case(restaging={"charlson_comorbidity_index": None})))
 
 
-def test_reading_engine_drug_started_after_the_progression_is_not_refractory_on_that_line() -> None:
-    """reading: engine (algorithm 1.1 "while on the drug") — a drug started after the line's progression date
-    did not see that progression."""
+def test_reading_drug_started_after_the_progression_is_refused() -> None:
+    """reading: algorithm.md 9.5 (refused input) — a drug's own start after its line's progression date is an
+    input error, named by its field."""
     drugs = ["bortezomib", {"name": "daratumumab", "start_date": "2024-05-25"}, "dexamethasone"]
     data = case(prior_lines=[line(drugs, "2023-01-01", None, "2024-05-20")])
-    assert classified(data).exposure.refractory_drugs == ("bortezomib",)
+    with pytest.raises(CaseFormatError) as info:
+        classified(data)
+    assert [e.field for e in info.value.errors] == ["prior_lines[0].drugs[1].start_date"]
 
 
 def test_reading_engine_not_applicable_nature_does_not_block_salvage_asct() -> None:

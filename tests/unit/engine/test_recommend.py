@@ -339,8 +339,8 @@ def test_no_candidate_gives_null_first_choice_and_says_so() -> None:
     from tests.unit.engine.builders import catalog_doc
 
     doc = catalog_doc()
-    for regimen in doc["regimens"]:
-        regimen["settings"] = [s for s in regimen.get("settings", []) if s["setting"] != "first_relapse_len_sensitive"]
+    pathway = doc["pathways"][0]
+    pathway["entries"] = [e for e in pathway["entries"] if e["setting"] != "first_relapse_len_sensitive"]
     out = run(case(), catalog=Catalog.from_dict(doc, "t"))
     assert out["first_choice"] is None and out["options"] == []
     assert any("clinical trial" in b["text"] for b in out["classification"]["basis"])

@@ -1,0 +1,39 @@
+"""The recommendation page and the saved case after revision 2: the pathway, other pathways' positions, trial
+options, and a saved case that freezes the pathway it ran on."""
+
+import pytest
+from django.urls import reverse
+
+from patients.models import CaseReview
+from patients.services import case_review_create
+from regimens import models as m
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, patient, restaging) -> str:
+    return client.get(reverse("patients:restaging", args=[patient.pk, restaging.pk])).content.decode()
+
+
+def test_the_page_names_the_pathway_and_where_the_other_pathway_places_each_option(
+    clinician_client, patient, restaging
+):
+    html = page(clinician_client, patient, restaging)
+    assert "Order of <strong>Guidelines 2026</strong>" in html
+    assert "Other pathways:</span> Seed 2025: first choice" in html  # DRd is the seed's first choice too
+    assert "pathway Guidelines 2026" in html
+
+
+def test_the_page_counts_its_queries(clinician_client, patient, restaging, django_assert_max_num_queries):
+    with django_assert_max_num_queries(15):
+        clinician_client.get(reverse("patients:restaging", args=[patient.pk, restaging.pk]))
+
+
+def test_the_saved_case_freezes_the_pathway_even_when_editors_change_it(clinician, patient, restaging):
+    review = case_review_create(patient=patient, restaging=restaging, by=clinician)
+    assert review.pathway == "guidelines-2026" and review.result_json["pathway"]["code"] == "guidelines-2026"
+    m.Pathway.objects.filter(active=True).update(active=False)
+    m.Pathway.objects.filter(code="seed-2025").update(active=True)
+    review.refresh_from_db()
+    assert review.result_json["pathway"]["code"] == "guidelines-2026"
+    assert CaseReview.objects.get(pk=review.pk).pathway == "guidelines-2026"
