@@ -30,7 +30,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 
 run: $(VENV)/.runtime-installed
 	DEBUG=true $(PY) manage.py migrate --no-input
-	DEBUG=true $(PY) manage.py load_catalog
+	DEBUG=true $(PY) manage.py load_catalog --keep-edits
 	DEBUG=true $(PY) manage.py load_demo_data
 	@echo
 	@echo "MyelomaCDS is starting on http://$(HOST):$(PORT)/ (Ctrl+C stops it). Log in with a demo login above."

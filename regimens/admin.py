@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
@@ -14,33 +15,52 @@ from simple_history.admin import SimpleHistoryAdmin
 from regimens import models as m
 from regimens.services import release_create
 
+REASON_LABEL = "Reason for this change"
+REASON_HELP = "Shown in the catalog's release history with your name and the time."
+
+
+class ChangeReasonForm(forms.ModelForm):
+    """Every change to the catalog gives its reason; the release it makes keeps it with who and when."""
+
+    change_reason = forms.CharField(label=REASON_LABEL, max_length=200, help_text=REASON_HELP)
+
 
 class ReleaseOnChangeMixin:
-    """Saves and deletions made in the admin each end in one new catalog release."""
+    """Saves and deletions made in the admin each end in one new catalog release, noting the editor's reason."""
 
     def _release(self, request, note: str) -> None:
-        release = release_create(by=request.user, note=note)
+        release = release_create(by=request.user, note=note, origin=m.ReleaseOrigin.ADMIN)
         if release is not None:
             messages.info(request, f"Catalog release {release.label} is now in force.")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         verb = "changed" if change else "added"
-        self._release(request, f"{self.model._meta.verbose_name} {form.instance} {verb} in the admin")
+        reason = form.cleaned_data.get("change_reason", "").strip()
+        self._release(request, f"{reason} ({self.model._meta.verbose_name} {form.instance} {verb} in the admin)")
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "POST" and request.POST.get("post") and not request.POST.get("change_reason", "").strip():
+            messages.error(request, "Give the reason for this change before deleting.")
+            return HttpResponseRedirect(request.path)
+        return super().delete_view(request, object_id, extra_context)
 
     def delete_model(self, request, obj):
         label = str(obj)
         super().delete_model(request, obj)
-        self._release(request, f"{self.model._meta.verbose_name} {label} deleted in the admin")
+        reason = request.POST.get("change_reason", "").strip()
+        self._release(request, f"{reason} ({self.model._meta.verbose_name} {label} deleted in the admin)")
 
-    def delete_queryset(self, request, queryset):
-        count = queryset.count()
-        super().delete_queryset(request, queryset)
-        self._release(request, f"{count} {self.model._meta.verbose_name_plural} deleted in the admin")
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deletions go one by one, each with its reason
+        return actions
 
 
 class CatalogEditorAdmin(ReleaseOnChangeMixin, SimpleHistoryAdmin):
     """Only catalog editors (via model permissions) and superusers may change anything."""
+
+    form = ChangeReasonForm
 
 
 class ComponentFormSet(BaseInlineFormSet):
@@ -275,6 +295,7 @@ class RegimenAdmin(CatalogEditorAdmin):
     ordering = ["code"]
     list_per_page = 50
     fieldsets = [
+        (None, {"fields": ["change_reason"]}),
         (None, {"fields": [("code", "kind", "active"), "name", "description"]}),
         (
             "Rules the engine applies",
@@ -336,7 +357,7 @@ class RegimenAdmin(CatalogEditorAdmin):
         return obj.updated_at
 
 
-class PathwayForm(forms.ModelForm):
+class PathwayForm(ChangeReasonForm):
     class Meta:
         model = m.Pathway
         fields = ["code", "title", "active", "date", "source", "description"]
@@ -363,7 +384,6 @@ class PathwayAdmin(CatalogEditorAdmin):
     list_display = ["code", "title", "active", "date", "entry_count"]
     search_fields = ["code", "title", "source"]
     inlines = [PathwayEntryInline]
-    actions = ["make_active"]
 
     def get_queryset(self, request):
         from django.db.models import Count
@@ -383,24 +403,6 @@ class PathwayAdmin(CatalogEditorAdmin):
         if obj is not None and obj.active:
             return False  # the pathway in force cannot be deleted; make another active first
         return super().has_delete_permission(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        if queryset.filter(active=True).exists():
-            messages.error(request, "The active pathway cannot be deleted; make another pathway active first.")
-            return
-        super().delete_queryset(request, queryset)
-
-    @admin.action(description="Make the selected pathway the one in force", permissions=["change"])
-    def make_active(self, request, queryset):
-        if queryset.count() != 1:
-            messages.error(request, "Choose exactly one pathway to put in force.")
-            return
-        pathway = queryset.get()
-        if not pathway.active:
-            _deactivate_others(pathway)
-            pathway.active = True
-            pathway.save()
-        self._release(request, f"pathway {pathway.code} put in force in the admin")
 
 
 def _deactivate_others(pathway: m.Pathway) -> None:
@@ -443,9 +445,11 @@ class EngineTextAdmin(CatalogEditorAdmin):
 class CatalogReleaseAdmin(admin.ModelAdmin):
     """Releases are made by the release service only; here they can be read, never edited."""
 
-    list_display = ["label", "created_at", "created_by", "pathway", "note"]
+    list_display = ["label", "created_at", "created_by", "origin", "pathway", "note"]
     list_select_related = ["created_by"]
-    fields = ["label", "created_at", "created_by", "pathway", "note", "content_hash"]
+    list_filter = ["origin"]
+    search_fields = ["label", "note", "created_by__username"]
+    fields = ["label", "created_at", "created_by", "origin", "pathway", "note", "content_hash"]
     readonly_fields = fields
 
     def has_add_permission(self, request):

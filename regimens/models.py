@@ -76,16 +76,27 @@ def _choice_check(field: str, choices: type[models.TextChoices], name: str) -> m
     return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
 
 
+class ReleaseOrigin(models.TextChoices):
+    LOAD = "load", "Catalog file loaded"
+    ADMIN = "admin", "Edited in the admin"
+
+
 class CatalogRelease(models.Model):
     """One state of the catalog. The label is stamped on every recommendation; the snapshot is the whole
     catalog document at that moment, so a release can always be shown, compared or re-run exactly."""
 
     label = models.CharField(max_length=32, unique=True)
+    origin = models.CharField(
+        max_length=8,
+        choices=ReleaseOrigin.choices,
+        default=ReleaseOrigin.ADMIN,
+        help_text="A file load, or an edit in the admin (which a later file load must not silently overwrite).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField("reason and summary", max_length=300, blank=True)
     content_hash = models.CharField(max_length=64)
     snapshot = models.JSONField()
     pathway = models.CharField("active pathway", max_length=40, blank=True, help_text="The pathway in force.")

@@ -22,7 +22,7 @@ def _next_label(today: date) -> str:
 
 
 @transaction.atomic
-def release_create(*, by=None, note: str = "") -> m.CatalogRelease | None:
+def release_create(*, by=None, note: str = "", origin: str = m.ReleaseOrigin.ADMIN) -> m.CatalogRelease | None:
     """Stamp a new release when the catalog content differs from the latest release; else return None."""
     document = doc.export_document()
     digest = doc.content_hash(document)
@@ -33,7 +33,13 @@ def release_create(*, by=None, note: str = "") -> m.CatalogRelease | None:
     document["label"] = label
     active = next((p["code"] for p in document.get("pathways") or [] if p["active"]), "")
     return m.CatalogRelease.objects.create(
-        label=label, created_by=by, note=note[:300], content_hash=digest, snapshot=document, pathway=active
+        label=label,
+        created_by=by,
+        note=note[:300],
+        content_hash=digest,
+        snapshot=document,
+        pathway=active,
+        origin=origin,
     )
 
 
@@ -49,8 +55,54 @@ class LoadResult:
         return self.release is not None
 
 
-def catalog_load(*, document: dict[str, Any], by=None, note: str = "") -> LoadResult:
+class CatalogEditedError(Exception):
+    """The catalog was edited in the admin since the last load; loading the file would overwrite those edits."""
+
+    def __init__(self, differences: list[str], edited_by: list[str]) -> None:
+        self.differences = differences
+        self.edited_by = edited_by
+        super().__init__(
+            "the catalog was edited in the admin since the last load"
+            + (f" ({'; '.join(edited_by)})" if edited_by else "")
+            + ": loading this file would overwrite "
+            + ("; ".join(differences) if differences else "nothing")
+        )
+
+
+def catalog_edits_since_load() -> list[m.CatalogRelease]:
+    """The releases made in the admin after the last file load (all of them when nothing was ever loaded)."""
+    last_load = m.CatalogRelease.objects.filter(origin=m.ReleaseOrigin.LOAD).order_by("-id").values("id").first()
+    edits = m.CatalogRelease.objects.filter(origin=m.ReleaseOrigin.ADMIN).select_related("created_by")
+    if last_load is not None:
+        edits = edits.filter(id__gt=last_load["id"])
+    return list(edits.defer("snapshot").order_by("id"))
+
+
+def catalog_differences(document: dict[str, Any]) -> list[str]:
+    """What loading the document would change in the catalog as it is now: regimens, pathways and texts."""
+    current = doc.export_document()
+    differences: list[str] = []
+    for key, normal, name in (
+        ("regimens", doc.normal_regimen, "code"),
+        ("pathways", doc.normal_pathway, "code"),
+        ("texts", doc.normal_text, "code"),
+        ("drugs", doc.normal_drug, "name"),
+        ("classes", doc.normal_class, "code"),
+    ):
+        have = {item[name]: item for item in current.get(key) or []}
+        changed = sorted(
+            item[name] for item in map(normal, document.get(key) or []) if have.get(item[name]) not in (None, item)
+        )
+        if changed:
+            differences.append(f"{key} that differ: {', '.join(changed)}")
+    return differences
+
+
+def catalog_load(*, document: dict[str, Any], by=None, note: str = "", force: bool = False) -> LoadResult:
     """Validate a catalog document, then upsert it by code. Idempotent: nothing changes on a second load.
+
+    When the catalog was edited in the admin since the last load and the file would change any of those edits,
+    the load is refused with `CatalogEditedError` naming what differs, unless `force` is given.
 
     Classes, drugs and texts are upserted by their keys; a regimen whose content differs is rewritten as a
     whole (its components, labels and evidence), and so is a pathway with its entries. Entries absent from the
@@ -59,6 +111,13 @@ def catalog_load(*, document: dict[str, Any], by=None, note: str = "") -> LoadRe
     problems = doc.validate_document(document) or _too_long(document)
     if problems:
         raise doc.CatalogFileError(problems)
+    if not force:
+        edits = catalog_edits_since_load()
+        if edits:
+            differences = catalog_differences(document)
+            if differences:
+                who = [f"{e.label} by {e.created_by or 'unknown'}: {e.note}" for e in edits[-3:]]
+                raise CatalogEditedError(differences, who)
     try:
         return _load(document, by=by, note=note)
     except IntegrityError as exc:
@@ -172,7 +231,14 @@ def _load(document: dict[str, Any], *, by, note: str) -> LoadResult:
             current.kind, current.text = item["kind"], item["text"]
             current.save()
 
-    release = release_create(by=by, note=note or f"load_catalog: {document.get('label') or 'file'}")
+    release = release_create(
+        by=by, note=note or f"load_catalog: {document.get('label') or 'file'}", origin=m.ReleaseOrigin.LOAD
+    )
+    if release is None:  # nothing changed, but the database now matches a loaded file again
+        latest = m.CatalogRelease.objects.order_by("-id").first()
+        if latest is not None and latest.origin != m.ReleaseOrigin.LOAD:
+            latest.origin = m.ReleaseOrigin.LOAD
+            latest.save(update_fields=["origin"])
     return LoadResult(created=created, updated=updated, unchanged=unchanged, release=release)
 
 

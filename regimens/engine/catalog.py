@@ -323,6 +323,10 @@ def _value(value: str | None, unit: str | None) -> str:
     return value
 
 
+def _numeric(value: str | None) -> bool:
+    return value is not None and any(ch.isdigit() for ch in value)
+
+
 def _number(value: float) -> str:
     return f"{value:g}"
 
@@ -403,6 +407,8 @@ def figure(row: OutcomeSpec, role: str, subgroup_words: str | None = None) -> Fi
 def summarise_row(row: OutcomeSpec) -> str:
     label = _METRIC_LABELS.get(row.metric, row.metric.replace("_", " "))
     unit = row.unit if row.unit not in (None, "percent", "ratio", "count") else None
+    if not any(_numeric(v) for v in (row.experimental, row.control)):
+        unit = None  # "NR vs NR", not "NR vs NR months"
     parts: list[str] = []
     if row.experimental is not None:
         experimental = _value(row.experimental, row.unit)

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from regimens.catalog import DEFAULT_CATALOG_FILE, CatalogFileError, read_document
-from regimens.services import catalog_load
+from regimens.services import CatalogEditedError, catalog_load
 
 
 class Command(BaseCommand):
@@ -14,11 +14,30 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", default=str(DEFAULT_CATALOG_FILE), help="catalog file")
         parser.add_argument("--note", default="", help="why this catalog is loaded (kept on the release)")
+        edits = parser.add_mutually_exclusive_group()
+        edits.add_argument(
+            "--force",
+            action="store_true",
+            help="load even when catalog editors changed the catalog in the admin since the last load "
+            "(their edits that differ from the file are overwritten)",
+        )
+        edits.add_argument(
+            "--keep-edits",
+            action="store_true",
+            help="when the catalog was edited in the admin since the last load, keep it and load nothing "
+            "(exit 0; used by `make run` and deploy steps)",
+        )
 
-    def handle(self, *args, file: str, note: str, **options):
+    def handle(self, *args, file: str, note: str, force: bool = False, keep_edits: bool = False, **options):
         path = Path(file)
         try:
-            result = catalog_load(document=read_document(path), note=note or f"load_catalog {path.name}")
+            result = catalog_load(document=read_document(path), note=note or f"load_catalog {path.name}", force=force)
+        except CatalogEditedError as exc:
+            message = f"{path}: not loaded: {exc}."
+            if keep_edits:
+                self.stdout.write(f"{message} The catalog in the database is kept.")
+                return
+            raise CommandError(f"{message} Run again with --force to overwrite them.", returncode=2) from None
         except CatalogFileError as exc:
             for problem in exc.problems:
                 self.stderr.write(f"{path}: {problem}")

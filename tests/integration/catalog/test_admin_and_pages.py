@@ -20,6 +20,7 @@ def regimen_form(regimen: m.Regimen, **overrides) -> dict:
         "name": regimen.name,
         "description": regimen.description,
         "requires_cytogenetic": regimen.requires_cytogenetic,
+        "change_reason": "Pharmacy review",
         "_save": "Save",
     }
     for flag in (
@@ -123,10 +124,14 @@ def test_saving_without_a_change_makes_no_new_release(client, catalog_editor, de
 def test_deleting_a_regimen_in_the_admin_makes_a_release(client, catalog_editor, default_catalog):
     client.force_login(catalog_editor)
     tal_d = m.Regimen.objects.get(code="Tal-D")
-    response = client.post(reverse("admin:regimens_regimen_delete", args=[tal_d.pk]), {"post": "yes"})
+    url = reverse("admin:regimens_regimen_delete", args=[tal_d.pk])
+    refused = client.post(url, {"post": "yes"})
+    assert refused.status_code == 302 and m.Regimen.objects.filter(code="Tal-D").exists()  # no reason given
+    response = client.post(url, {"post": "yes", "change_reason": "Not pursued by our centre"})
     assert response.status_code == 302
     assert not m.Regimen.objects.filter(code="Tal-D").exists()
     assert m.CatalogRelease.objects.count() == 2
+    assert m.CatalogRelease.objects.latest().note.startswith("Not pursued by our centre")
 
 
 def test_a_rank_already_taken_in_the_setting_is_refused_with_a_clear_message(client, catalog_editor, default_catalog):

@@ -18,6 +18,7 @@ def pathway_form(pathway: m.Pathway, **overrides) -> dict:
         "date": pathway.date,
         "source": pathway.source,
         "description": pathway.description,
+        "change_reason": "Board decision 2026-12",
         "entries-TOTAL_FORMS": str(len(entries)),
         "entries-INITIAL_FORMS": str(len(entries)),
         "entries-MIN_NUM_FORMS": "0",
@@ -49,26 +50,29 @@ def test_the_default_catalog_puts_guidelines_in_force_and_keeps_the_seed_for_ref
     assert default_catalog.pathway == "guidelines-2026"
 
 
-def test_an_editor_puts_another_pathway_in_force_and_a_release_records_it(client, catalog_editor, default_catalog):
-    client.force_login(catalog_editor)
-    seed = m.Pathway.objects.get(code="seed-2025")
-    response = client.post(
-        reverse("admin:regimens_pathway_changelist"),
-        {"action": "make_active", "_selected_action": [str(seed.pk)]},
-    )
-    assert response.status_code == 302
-    assert list(m.Pathway.objects.filter(active=True).values_list("code", flat=True)) == ["seed-2025"]
-    release = m.CatalogRelease.objects.latest()
-    assert release.pathway == "seed-2025" and release.created_by == catalog_editor
-    assert m.Pathway.history.filter(code="guidelines-2026", active=False).exists()
-
-
-def test_ticking_active_on_another_pathway_moves_it_there(client, catalog_editor, default_catalog):
+def test_an_editor_puts_another_pathway_in_force_with_a_reason_and_a_release_records_it(
+    client, catalog_editor, default_catalog
+):
     client.force_login(catalog_editor)
     seed = m.Pathway.objects.get(code="seed-2025")
     response = client.post(reverse("admin:regimens_pathway_change", args=[seed.pk]), pathway_form(seed, active="on"))
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert m.Pathway.objects.get(active=True).code == "seed-2025"
+    assert list(m.Pathway.objects.filter(active=True).values_list("code", flat=True)) == ["seed-2025"]
+    release = m.CatalogRelease.objects.latest()
+    assert release.pathway == "seed-2025" and release.created_by == catalog_editor
+    assert release.note.startswith("Board decision 2026-12") and release.origin == "admin"
+    assert m.Pathway.history.filter(code="guidelines-2026", active=False).exists()
+
+
+def test_a_change_without_a_reason_is_refused_and_nothing_changes(client, catalog_editor, default_catalog):
+    client.force_login(catalog_editor)
+    seed = m.Pathway.objects.get(code="seed-2025")
+    response = client.post(
+        reverse("admin:regimens_pathway_change", args=[seed.pk]), pathway_form(seed, active="on", change_reason="")
+    )
+    assert response.status_code == 200
+    assert m.Pathway.objects.get(active=True).code == "guidelines-2026"
+    assert m.CatalogRelease.objects.count() == 1
 
 
 def test_the_pathway_in_force_cannot_be_switched_off_or_deleted(client, catalog_editor, default_catalog):
@@ -79,7 +83,9 @@ def test_the_pathway_in_force_cannot_be_switched_off_or_deleted(client, catalog_
     response = client.post(reverse("admin:regimens_pathway_change", args=[active.pk]), data)
     assert response.status_code == 200
     assert "One pathway must stay active" in response.content.decode()
-    delete = client.post(reverse("admin:regimens_pathway_delete", args=[active.pk]), {"post": "yes"})
+    delete = client.post(
+        reverse("admin:regimens_pathway_delete", args=[active.pk]), {"post": "yes", "change_reason": "Tidy up"}
+    )
     assert delete.status_code == 403
     assert m.Pathway.objects.filter(pk=active.pk, active=True).exists()
 
