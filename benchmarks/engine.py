@@ -61,24 +61,31 @@ def ten_line_case(case: dict) -> dict:
 
 
 def synthetic_document(document: dict, size: int) -> dict:
-    """The default catalog grown to `size` regimens by copying its entries under new codes and ranks."""
+    """The default catalog grown to `size` regimens by copying its entries under new codes, each copy placed
+    after the others in every pathway list its original is on."""
     document = copy.deepcopy(document)
     originals = [r for r in document["regimens"] if r.get("kind", "regimen") == "regimen"]
-    next_rank: dict[tuple[str, str], int] = {}
-    for reg in document["regimens"]:
-        for pref in reg.get("settings") or []:
-            key = (pref["setting"], pref.get("fitness", "any"))
-            next_rank[key] = max(next_rank.get(key, 0), pref["rank"]) + 1
+    for pathway in document["pathways"]:
+        next_rank: dict[tuple[str, str], int] = {}
+        for entry in pathway["entries"]:
+            key = (entry["setting"], entry.get("fitness", "any"))
+            next_rank[key] = max(next_rank.get(key, 0), entry["rank"]) + 1
+        pathway["_next_rank"] = next_rank
     i = 0
     while len(document["regimens"]) < size:
-        clone = copy.deepcopy(originals[i % len(originals)])
+        original = originals[i % len(originals)]
+        clone = copy.deepcopy(original)
         clone["code"] = f"{clone['code']}-syn{i}"
-        for pref in clone.get("settings") or []:
-            key = (pref["setting"], pref.get("fitness", "any"))
-            pref["rank"] = next_rank[key]
-            next_rank[key] += 1
         document["regimens"].append(clone)
+        for pathway in document["pathways"]:
+            for entry in [e for e in pathway["entries"] if e["regimen"] == original["code"]]:
+                key = (entry["setting"], entry.get("fitness", "any"))
+                rank = pathway["_next_rank"][key]
+                pathway["_next_rank"][key] += 1
+                pathway["entries"].append({**entry, "regimen": clone["code"], "rank": rank})
         i += 1
+    for pathway in document["pathways"]:
+        del pathway["_next_rank"]
     return document
 
 

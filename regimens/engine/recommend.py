@@ -351,16 +351,16 @@ class PathwayRun:
     ranked: list[Candidate]  # the options, in final order
     trials: list[Candidate]  # investigational entries that pass every check, in list order
     waived: dict[str, list[str]]
+    _positions: dict[str, tuple[str, int]] | None = None
 
     @property
     def first_choice(self) -> str | None:
         return self.ranked[0].regimen.code if self.ranked else None
 
     def position(self, code: str) -> tuple[str | None, int | None]:
-        for rank, candidate in enumerate(self.ranked, start=1):
-            if candidate.regimen.code == code:
-                return candidate.tier, rank
-        return None, None
+        if self._positions is None:
+            self._positions = {c.regimen.code: (c.tier, rank) for rank, c in enumerate(self.ranked, start=1)}
+        return self._positions.get(code, (None, None))
 
 
 class Checks:
