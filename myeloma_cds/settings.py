@@ -13,6 +13,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from myeloma_cds import __version__
+from patients.units import UnitError, site_units
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -212,6 +213,14 @@ SALVAGE_ASCT_MIN_REMISSION_MONTHS = env.float("SALVAGE_ASCT_MIN_REMISSION_MONTHS
 SALVAGE_ASCT_MIN_REMISSION_MONTHS_WITH_MAINTENANCE = env.float(
     "SALVAGE_ASCT_MIN_REMISSION_MONTHS_WITH_MAINTENANCE", default=36
 )
+
+# Default unit of each lab value on the forms (e.g. LAB_UNITS=hemoglobin=g/L,creatinine=umol/L); a clinician
+# may still choose the other unit per value. Quantities and units: patients/units.py. Unset: the US units.
+try:
+    LAB_UNITS = site_units(env.dict("LAB_UNITS", default={}))
+except UnitError as exc:
+    raise ImproperlyConfigured(f"LAB_UNITS: {exc}") from None
+
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
+
+from patients import units
 from patients.models import Patient, Restaging, TherapyLine
 
 WIDTH = 1000
@@ -15,6 +18,11 @@ LABEL_WIDTH = 190
 RIGHT_PAD = 70
 ROW_HEIGHT = 58
 AXIS_HEIGHT = 28
+# The phone layout (drawn at 390 px or so): the line's title above its bar, the bars across the whole width.
+COMPACT_WIDTH = 400
+COMPACT_PAD = 10
+COMPACT_ROW_HEIGHT = 84
+MIN_TICK_GAP = 44  # a year label closer than this to the first year's label is left out
 
 
 @dataclass
@@ -37,17 +45,16 @@ class TimelineRow:
     bar: Span
     ongoing: bool
     response: str
+    # Where the texts go (x, y): beside the bar on a wide chart, above and below it on a compact one.
+    title_at: tuple[float, float] = (0, 0)
+    response_at: tuple[float, float] = (0, 0)
+    drugs_at: tuple[float, float] = (0, 0)
+    maintenance_text_at: tuple[float, float] = (0, 0)
     maintenance: Span | None = None
     maintenance_text: str = ""
     maintenance_ongoing: bool = False
     transplant: Marker | None = None
     progression: Marker | None = None
-
-
-@dataclass
-class Tick:
-    pos: float  # x of a date tick, y of a value tick
-    label: str
 
 
 @dataclass
@@ -60,6 +67,7 @@ class Timeline:
     ticks: list[Tick]
     start: date
     end: date
+    compact: bool = False
 
 
 class _Scale:
@@ -75,15 +83,27 @@ class _Scale:
         return Span(x, max(round(self.x(end) - x, 1), 3))
 
 
-def _year_ticks(start: date, end: date, scale: _Scale) -> list[Tick]:
+@dataclass
+class Tick:
+    pos: float  # x of a date tick, y of a value tick
+    label: str
+    anchor: str = "middle"
+
+
+def _year_ticks(start: date, end: date, scale: _Scale, most: int = 8) -> list[Tick]:
+    """The first year labelled where the chart starts, then 1 January of the following years (at most `most`
+    labels, evenly thinned)."""
     years = list(range(start.year + 1, end.year + 1))
-    step = max(1, len(years) // 8 + (1 if len(years) % 8 else 0)) if len(years) > 8 else 1
-    return [Tick(scale.x(date(year, 1, 1)), str(year)) for year in years[::step]]
+    step = -(-len(years) // most) if len(years) > most else 1
+    first = Tick(scale.x(start), str(start.year), "start")
+    following = [Tick(scale.x(date(year, 1, 1)), str(year)) for year in years[::step]]
+    return [first] + [tick for tick in following if tick.pos - first.pos >= MIN_TICK_GAP]
 
 
-def timeline(patient: Patient, lines: list[TherapyLine], today: date) -> Timeline | None:
+def timeline(patient: Patient, lines: list[TherapyLine], today: date, compact: bool = False) -> Timeline | None:
     """One row per line: a bar from start to end (to today when ongoing), maintenance as a second bar,
-    transplant and progression as markers. Expects the lines' drugs prefetched."""
+    transplant and progression as markers. Expects the lines' drugs prefetched. `compact`: the phone layout,
+    readable at 390 px wide."""
     if not lines:
         return None
     dates = [patient.diagnosis_date]
@@ -103,27 +123,42 @@ def timeline(patient: Patient, lines: list[TherapyLine], today: date) -> Timelin
         if line.end_date is None or (line.maintenance_start_date and line.maintenance_end_date is None):
             dates.append(max(today, line.start_date))
     start, end = min(dates), max(dates)
-    scale = _Scale(start, end, LABEL_WIDTH, WIDTH - RIGHT_PAD)
+    width, left, right = (
+        (COMPACT_WIDTH, COMPACT_PAD, COMPACT_WIDTH - COMPACT_PAD)
+        if compact
+        else (WIDTH, LABEL_WIDTH, WIDTH - RIGHT_PAD)
+    )
+    row_height = COMPACT_ROW_HEIGHT if compact else ROW_HEIGHT
+    scale = _Scale(start, end, left, right)
     rows = []
     for index, line in enumerate(lines):
         drugs = list(line.drugs.all())
         main = ", ".join(d.drug.name for d in drugs if not d.is_maintenance)
         maintenance = [d.drug.name for d in drugs if d.is_maintenance]
         line_end = line.end_date or max(today, line.start_date)
+        y = AXIS_HEIGHT + index * row_height
         row = TimelineRow(
-            y=AXIS_HEIGHT + index * ROW_HEIGHT,
+            y=y + (16 if compact else 0),  # the bar's row; on a compact chart the title goes above it
             title=str(line),
             drugs=main,
             bar=scale.span_of(line.start_date, line_end),
             ongoing=line.end_date is None,
             response=line.best_response or "response not recorded",
         )
+        if compact:
+            row.title_at, row.response_at = (COMPACT_PAD, y + 14), (right, y + 14)
+            row.drugs_at, row.maintenance_text_at = (COMPACT_PAD, y + 56), (COMPACT_PAD, y + 71)
+        else:
+            row.title_at, row.response_at = (6, y + 20), (6, y + 38)
+            row.drugs_at, row.maintenance_text_at = (row.bar.x, y + 38), (0, y + 50)
         if maintenance and line.maintenance_start_date:
             row.maintenance = scale.span_of(
                 line.maintenance_start_date, line.maintenance_end_date or max(today, line.maintenance_start_date)
             )
             row.maintenance_text = "maintenance: " + ", ".join(maintenance)
             row.maintenance_ongoing = line.maintenance_end_date is None
+            if not compact:
+                row.maintenance_text_at = (row.maintenance.x, y + 50)
         if line.transplant_type and line.transplant_date:
             kind = "ASCT" if line.transplant_type == "autologous" else "allo-SCT"
             row.transplant = Marker(scale.x(line.transplant_date), f"{kind} {line.transplant_date.isoformat()}")
@@ -131,14 +166,15 @@ def timeline(patient: Patient, lines: list[TherapyLine], today: date) -> Timelin
             row.progression = Marker(scale.x(line.progression_date), f"progression {line.progression_date.isoformat()}")
         rows.append(row)
     return Timeline(
-        width=WIDTH,
-        height=AXIS_HEIGHT + len(rows) * ROW_HEIGHT + 6,
-        label_width=LABEL_WIDTH,
-        plot_right=WIDTH - RIGHT_PAD,
+        width=width,
+        height=AXIS_HEIGHT + len(rows) * row_height + 6,
+        label_width=left,
+        plot_right=right,
         rows=rows,
-        ticks=_year_ticks(start, end, scale),
+        ticks=_year_ticks(start, end, scale, most=4 if compact else 8),
         start=start,
         end=end,
+        compact=compact,
     )
 
 
@@ -191,15 +227,20 @@ class Trend:
         return any(s.points for s in self.series)
 
 
-def _values(restagings: list[Restaging], current: str, previous: str | None) -> dict[date, float]:
-    """Measured values by date: each restaging's own value, and its previous-assessment value."""
+def _values(restagings: list[Restaging], current: str, previous: str | None, unit: str) -> dict[date, float]:
+    """Measured values by date, in `unit`: each restaging's own value, and its previous-assessment value."""
     values: dict[date, float] = {}
+
+    def get(restaging: Restaging, name: str) -> float | None:
+        value = getattr(restaging, name)
+        return None if value is None else units.from_engine(units.FIELDS[name], value, unit)
+
     for restaging in restagings:
         if previous and restaging.previous_assessment_date and getattr(restaging, previous) is not None:
-            values.setdefault(restaging.previous_assessment_date, getattr(restaging, previous))
+            values.setdefault(restaging.previous_assessment_date, get(restaging, previous))
     for restaging in restagings:
         if getattr(restaging, current) is not None:
-            values[restaging.date] = getattr(restaging, current)
+            values[restaging.date] = get(restaging, current)
     return dict(sorted(values.items()))
 
 
@@ -218,7 +259,7 @@ def _fmt(value: float) -> str:
 
 def trend(title: str, unit: str, restagings: list[Restaging], series: list[tuple[str, str, str, str | None]]) -> Trend:
     """series: (name, css class, current field, previous-value field or None)."""
-    collected = [(name, css, _values(restagings, current, previous)) for name, css, current, previous in series]
+    collected = [(name, css, _values(restagings, current, previous, unit)) for name, css, current, previous in series]
     days = sorted({day for _, _, values in collected for day in values})
     chart = Trend(title=title, unit=unit, series=[], y_ticks=[], x_ticks=[])
     if not days:
@@ -250,16 +291,17 @@ def trend(title: str, unit: str, restagings: list[Restaging], series: list[tuple
 
 
 def marker_trends(restagings: list[Restaging]) -> list[Trend]:
+    """The serum M-protein and free light chains across restagings, in the site's units (LAB_UNITS)."""
     return [
         trend(
             "Serum M-protein",
-            "g/dL",
+            settings.LAB_UNITS["serum_m_protein"],
             restagings,
             [("Serum M-protein", "series-serum", "serum_m_protein_g_dl", "serum_m_protein_previous_g_dl")],
         ),
         trend(
             "Free light chains",
-            "mg/L",
+            settings.LAB_UNITS["flc"],
             restagings,
             [
                 ("Involved FLC", "series-involved", "involved_flc_mg_l", "involved_flc_previous_mg_l"),

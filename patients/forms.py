@@ -12,11 +12,14 @@ from typing import Any
 
 from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row
+from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
+from django.utils.html import format_html
 
+from patients import numbers, units
 from patients.models import (
     CLASSIFICATION_READINGS,
     OVERRIDE_REASON_MAX_LENGTH,
@@ -31,6 +34,69 @@ from regimens.models import Drug
 NOT_KNOWN = "Not known"
 FINDING = ("Positive", "Negative", "Not tested")
 YES_NO = ("Yes", "No", NOT_KNOWN)
+
+
+class NumberInput(forms.TextInput):
+    """A text input for a number, with the decimal keypad on phones. Not `type=number`: browsers may hand the
+    server a rewritten (or empty) string for "0,2"; the server reads what was typed (patients/numbers.py)."""
+
+    def __init__(self, attrs: dict | None = None, whole: bool = False):
+        base = {"inputmode": "numeric" if whole else "decimal", "autocomplete": "off", "spellcheck": "false"}
+        super().__init__({**base, **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return numbers.shown(value)
+        return super().format_value(value)
+
+
+class NumberField(forms.FloatField):
+    """A measured value read by patients.numbers: decimal point or comma, never a thousands separator."""
+
+    widget = NumberInput
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, (int, float)):
+            return float(value)
+        try:
+            return numbers.parse_float(str(value))
+        except numbers.NumberError as error:
+            raise forms.ValidationError(error.message, code="invalid") from None
+
+    def widget_attrs(self, widget):
+        return {}  # no min/max/step: those belong to type=number inputs
+
+
+class WholeNumberField(forms.IntegerField):
+    """A grade, score or class: a whole number read by patients.numbers."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", NumberInput(whole=True))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, int):
+            return value
+        try:
+            return numbers.parse_whole(str(value))
+        except numbers.NumberError as error:
+            raise forms.ValidationError(error.message, code="invalid") from None
+
+    def widget_attrs(self, widget):
+        return {}
+
+
+UNIT_SUFFIX = "_unit"
+UNIT_FIELD_TEMPLATE = "patients/partials/measurement_field.html"
+
+
+def _label_without_unit(label: str, unit: str) -> str:
+    suffix = f" ({unit})"
+    return label[: -len(suffix)] if label.endswith(suffix) else label
 
 
 class TriStateRadio(forms.RadioSelect):
@@ -63,6 +129,7 @@ class RecordForm(forms.ModelForm):
 
     sections: list[tuple[str, list[list[str]]]] = []
     tri_state_labels: dict[str, tuple[str, str, str]] = {}
+    not_shown: set[str] = set()  # computed fields: validated and saved, not laid out
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,8 +148,14 @@ class RecordForm(forms.ModelForm):
                 )
             elif isinstance(field, forms.DateField):
                 field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-            elif isinstance(field, (forms.FloatField, forms.IntegerField)):
-                self._number_bounds(field, model_field)
+            elif isinstance(field, forms.FloatField):
+                self.fields[name] = NumberField(label=field.label, help_text=field.help_text, required=field.required)
+                if name in units.FIELDS:
+                    self._add_unit(name, model_field)
+            elif isinstance(field, forms.IntegerField):
+                self.fields[name] = WholeNumberField(
+                    label=field.label, help_text=field.help_text, required=field.required
+                )
             elif isinstance(field, forms.TypedChoiceField) and field.choices and field.choices[0][0] == "":
                 field.choices = [("", NOT_KNOWN), *field.choices[1:]]
         self.helper = FormHelper()
@@ -93,20 +166,88 @@ class RecordForm(forms.ModelForm):
     def _layout(self) -> Layout:
         return Layout(*(self._fieldset(legend, rows) for legend, rows in self.sections))
 
-    @staticmethod
-    def _number_bounds(field: forms.Field, model_field) -> None:
-        attrs = {"step": "any"} if isinstance(field, forms.FloatField) else {}
-        for validator in model_field.validators:
+    def clean(self):
+        cleaned = super().clean()
+        if self._unit_fields():
+            self._to_engine_units(cleaned)
+        return cleaned
+
+    # --- lab values in a unit of the clinician's choice -------------------------------------------------------
+
+    def _add_unit(self, name: str, model_field) -> None:
+        """A lab value is typed in the unit chosen beside it (default: the site's, see LAB_UNITS); the field
+        shows the value as entered, or the stored value in that unit."""
+        quantity = units.quantity_of(name)
+        field = self.fields[name]
+        field.label = _label_without_unit(str(field.label), quantity.engine_unit)
+        entered = (getattr(self.instance, "values_as_entered", None) or {}).get(name)
+        stored = getattr(self.instance, name, None)
+        unit = settings.LAB_UNITS[units.FIELDS[name]]
+        if stored is not None:
+            if entered and units.to_engine(units.FIELDS[name], entered["value"], entered["unit"]) == stored:
+                unit, shown = entered["unit"], entered["value"]
+            else:
+                shown = units.from_engine(units.FIELDS[name], stored, unit)
+            self.initial[name] = shown
+        elif entered:
+            unit = entered["unit"]
+        self.fields[name + UNIT_SUFFIX] = forms.ChoiceField(
+            label=f"Unit of {field.label[0].lower()}{field.label[1:]}",
+            choices=[(u, u) for u in quantity.units],
+            initial=unit,
+            required=False,
+            widget=forms.Select(attrs={"class": "form-select unit-select"}),
+        )
+        self.initial[name + UNIT_SUFFIX] = unit
+
+    def _unit_fields(self) -> list[str]:
+        return [name for name in self.fields if name in units.FIELDS]
+
+    def _to_engine_units(self, cleaned: dict[str, Any]) -> None:
+        """Each lab value typed in its unit -> the engine's unit (range-checked in the unit typed), and the
+        value with its unit kept in `values_as_entered`. A posted form without a unit (a script or an older
+        page) is in the engine unit its field is named after."""
+        entered = dict(getattr(self.instance, "values_as_entered", None) or {})
+        for name in self._unit_fields():
+            quantity = units.FIELDS[name]
+            unit = cleaned.pop(name + UNIT_SUFFIX, None) or units.QUANTITIES[quantity].engine_unit
+            value = cleaned.get(name)
+            if name not in cleaned or name in self.errors:
+                continue
+            if value is None:
+                entered.pop(name, None)
+                continue
+            low, high = self._bounds(name)
+            converted = units.to_engine(quantity, value, unit)
+            if (low is not None and converted < low) or (high is not None and converted > high):
+                self.add_error(name, self._range_message(quantity, unit, low, high))
+                continue
+            cleaned[name] = converted
+            entered[name] = {"value": value, "unit": unit}
+        cleaned["values_as_entered"] = entered
+
+    def _bounds(self, name: str) -> tuple[float | None, float | None]:
+        low = high = None
+        for validator in self._meta.model._meta.get_field(name).validators:
             if isinstance(validator, MinValueValidator):
-                attrs["min"] = validator.limit_value
+                low = validator.limit_value
             elif isinstance(validator, MaxValueValidator):
-                attrs["max"] = validator.limit_value
-        field.widget.attrs.update(attrs)
+                high = validator.limit_value
+        return low, high
+
+    @staticmethod
+    def _range_message(quantity: str, unit: str, low: float | None, high: float | None) -> str:
+        def show(bound: float) -> str:
+            return numbers.shown(units.from_engine(quantity, bound, unit))
+
+        if low is not None and high is not None:
+            return f"Must be between {show(low)} and {show(high)} {unit}."
+        return f"Must be at least {show(low)} {unit}." if low is not None else f"Must be at most {show(high)} {unit}."
 
     def _fieldset(self, legend: str, rows: list[list[str]]) -> Fieldset:
         layout_rows = []
         for row in rows:
-            names = [name for name in row if name in self.fields]
+            names = [name for name in row if name in self.fields and name not in self.not_shown]
             width = 12 // max(len(names), 1)
             if len(names) == 1 and not isinstance(self.fields[names[0]], TriStateField):
                 width = 6  # a lone input is not stretched across the page
@@ -114,7 +255,11 @@ class RecordForm(forms.ModelForm):
         return Fieldset(legend, *layout_rows, css_class="record-section")
 
     def _item(self, name: str):
-        return InlineRadios(name) if isinstance(self.fields[name], TriStateField) else name
+        if isinstance(self.fields[name], TriStateField):
+            return InlineRadios(name)
+        if name + UNIT_SUFFIX in self.fields:
+            return Field(name, template=UNIT_FIELD_TEMPLATE)
+        return name
 
 
 def _not_in_future(form: forms.Form, *names: str) -> None:
@@ -491,6 +636,23 @@ class FitnessForm(RestagingStepForm):
             self.fields["age_years"].help_text = "No birth date is recorded for this patient."
 
 
+HEART_FAILURE_CHOICES = [
+    ("", NOT_KNOWN),
+    (0, "None (no heart failure)"),
+    (1, "NYHA class I (no limitation of physical activity)"),
+    (2, "NYHA class II (slight limitation)"),
+    (3, "NYHA class III (marked limitation)"),
+    (4, "NYHA class IV (symptoms at rest)"),
+]
+BMI_THRESHOLD = 30  # kg/m², the VTE risk factor of the case format (IMWG VTE risk model: obesity, BMI ≥ 30)
+
+
+def bmi_30_or_more(patient: Patient | None) -> bool | None:
+    """BMI ≥ 30 from the patient's weight and height, compared at the one decimal shown; None without both."""
+    bmi = patient.bmi if patient is not None else None
+    return None if bmi is None else bmi >= BMI_THRESHOLD
+
+
 class OrgansForm(RestagingStepForm):
     sections = [
         ("Neuropathy", [["peripheral_neuropathy_grade"], ["neuropathic_pain"]]),
@@ -500,6 +662,10 @@ class OrgansForm(RestagingStepForm):
         ("Eyes", [["corneal_disease"]]),
     ]
 
+    heart_failure_nyha = forms.TypedChoiceField(
+        label="Heart failure", choices=HEART_FAILURE_CHOICES, coerce=int, empty_value=None, required=False
+    )
+
     class Meta:
         model = Restaging
         fields = [
@@ -507,6 +673,25 @@ class OrgansForm(RestagingStepForm):
             "uncontrolled_hypertension", "prior_vte", "bmi_30_or_more", "central_line", "on_anticoagulant",
             "corneal_disease",
         ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        computed = bmi_30_or_more(self.patient)
+        if computed is not None:  # from the weight and height on the patient record: stored, not asked
+            self.fields["bmi_30_or_more"].disabled = True
+            self.initial["bmi_30_or_more"] = computed
+            self.not_shown = {"bmi_30_or_more"}
+            self.helper.layout = self._layout()
+            note = format_html(
+                '<p class="bmi-computed"><span class="fw-semibold">BMI 30 kg/m² or more: {}</span> (BMI {} kg/m² '
+                "from the weight {} kg and height {} cm on the patient record)</p>",
+                "yes" if computed else "no",
+                self.patient.bmi,
+                numbers.shown(self.patient.weight_kg),
+                numbers.shown(self.patient.height_cm),
+            )
+            vte = next(item for item in self.helper.layout if getattr(item, "legend", "").startswith("Venous"))
+            vte.fields.insert(0, HTML(note))
 
 
 class PreferencesForm(RestagingStepForm):
@@ -630,6 +815,15 @@ class ReviewForm(forms.Form):
         }
 
 
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(
+        label="Why does this restaging need correcting?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown with the correction, e.g. “Hemoglobin was entered in g/L as g/dL”.",
+    )
+
+
 # --- import ------------------------------------------------------------------------------------------------
 
 
@@ -640,13 +834,19 @@ class CaseImportForm(forms.Form):
         label="MRN (optional)",
         required=False,
         max_length=40,
-        help_text="Blank: a placeholder such as IMPORT-20261125-1.",
+        help_text="Blank: a placeholder, IMPORT-<today as YYYYMMDD>-<n>.",
     )
     name = forms.CharField(
         label="Name (optional)", required=False, max_length=200, help_text="Blank: “Imported case <n>”."
     )
 
     MAX_BYTES = 1_000_000
+
+    def __init__(self, *args, placeholder: tuple[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if placeholder:  # the placeholders this import would get now
+            self.fields["mrn"].help_text = f"Blank: a placeholder, here {placeholder[0]}."
+            self.fields["name"].help_text = f"Blank: “{placeholder[1]}”."
 
     def clean(self):
         cleaned = super().clean()

@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from patients import units
+
 # --- choices -----------------------------------------------------------------------------------------------
 
 
@@ -259,6 +261,13 @@ class Patient(CheckedByDatabase):
     def age_today(self) -> int | None:
         return self.age_on(timezone.localdate())
 
+    @property
+    def bmi(self) -> float | None:
+        """Body-mass index in kg/m², to one decimal (None without weight and height)."""
+        if not self.weight_kg or not self.height_cm:
+            return None
+        return round(self.weight_kg / (self.height_cm / 100) ** 2, 1)
+
     def diagnosis_cytogenetics(self) -> dict:
         return {name: getattr(self, f"dx_{name}") for name in CYTOGENETIC_FIELDS}
 
@@ -416,7 +425,7 @@ RESTAGING_RANGES = {
     "adl": (0, 6),
     "iadl": (0, 8),
     "peripheral_neuropathy_grade": (0, 4),
-    "heart_failure_nyha": (1, 4),
+    "heart_failure_nyha": (0, 4),  # 0: no heart failure (the case format has null for it)
 }
 
 
@@ -451,6 +460,16 @@ def validate_classification_overrides(value: Any) -> None:
             raise ValidationError(
                 f"The reason for the override of {field} is longer than {OVERRIDE_REASON_MAX_LENGTH} characters."
             )
+
+
+def validate_values_as_entered(value: Any) -> None:
+    """{"hemoglobin_g_dl": {"value": 119, "unit": "g/L"}, ...}: lab fields, each with a number and a unit of
+    its quantity (patients/units.py)."""
+    if not isinstance(value, dict):
+        raise ValidationError("The values as entered must be an object.")
+    for field, entry in value.items():
+        if not units.entry_is_valid(field, entry):
+            raise ValidationError(f"{field}: {entry!r} is not a value with a unit of {field}.")
 
 
 class Restaging(CheckedByDatabase):
@@ -519,7 +538,7 @@ class Restaging(CheckedByDatabase):
     peripheral_neuropathy_grade = _whole("Peripheral neuropathy, CTCAE grade (0-4)", 0, 4)
     neuropathic_pain = _tri("Neuropathic pain")
     on_dialysis = _tri("On dialysis")
-    heart_failure_nyha = _whole("Heart failure, NYHA class (1-4)", 1, 4)
+    heart_failure_nyha = _whole("Heart failure", 0, 4)  # 0: none; 1-4: NYHA class; null: not known
     uncontrolled_hypertension = _tri("Uncontrolled hypertension")
     prior_vte = _tri("Prior venous thromboembolism")
     bmi_30_or_more = _tri("BMI 30 kg/m² or more")
@@ -537,6 +556,20 @@ class Restaging(CheckedByDatabase):
         blank=True,
         validators=[validate_classification_overrides],
     )
+    # Lab values in the unit the clinician entered them, beside the engine-unit fields above (patients/units.py).
+    values_as_entered = models.JSONField(
+        "Lab values as entered (value and unit)", default=dict, blank=True, validators=[validate_values_as_entered]
+    )
+    # A correction is a new version of a completed restaging; the corrected one is kept, never changed.
+    supersedes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        verbose_name="Corrects the restaging",
+    )
+    correction_reason = models.CharField("Reason for the correction", max_length=500, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -562,6 +595,11 @@ class Restaging(CheckedByDatabase):
                 | (Q(status="complete") & Q(completed_at__isnull=False)),
                 name="restaging_completed_when_complete",
             ),
+            models.CheckConstraint(
+                condition=(Q(supersedes__isnull=True) & Q(correction_reason=""))
+                | (Q(supersedes__isnull=False) & ~Q(correction_reason="")),
+                name="restaging_correction_has_reason",
+            ),
             *(_range("restaging", field, low, high) for field, (low, high) in RESTAGING_RANGES.items()),
             *(
                 models.CheckConstraint(
@@ -578,6 +616,29 @@ class Restaging(CheckedByDatabase):
     @property
     def is_draft(self) -> bool:
         return self.status == RestagingStatus.DRAFT
+
+    @property
+    def age(self) -> int | None:
+        """Age at this restaging: from the birth date when recorded, else as entered."""
+        return self.patient.age_on(self.date) if self.patient.birth_date else self.age_years
+
+    @property
+    def is_correction(self) -> bool:
+        return self.supersedes_id is not None
+
+    @property
+    def correction(self) -> Restaging | None:
+        """The newer version correcting this restaging (a draft while under way), or None."""
+        try:
+            return self.superseded_by
+        except Restaging.DoesNotExist:
+            return None
+
+    @property
+    def is_superseded(self) -> bool:
+        """Replaced by a completed correction (kept, never changed: saved cases still point at it)."""
+        correction = self.correction
+        return correction is not None and correction.status == RestagingStatus.COMPLETE
 
     def cytogenetics(self) -> dict:
         return {name: getattr(self, name) for name in CYTOGENETIC_FIELDS}
@@ -603,6 +664,11 @@ class CaseReview(models.Model):
         default=dict,
         blank=True,
         validators=[validate_classification_overrides],
+    )
+    # The lab values as the clinician entered them (value and unit), frozen beside case_json, which stays in
+    # the engine's units (myeloma-cds-case/1).
+    values_as_entered = models.JSONField(
+        "Lab values as entered (value and unit)", default=dict, blank=True, validators=[validate_values_as_entered]
     )
     engine_version = models.CharField(max_length=20)
     catalog_release = models.CharField("Catalog release", max_length=32)

@@ -32,6 +32,11 @@ def _lines_with_drugs() -> Prefetch:
     )
 
 
+def _current_restagings() -> QuerySet[Restaging]:
+    """The patient's (OuterRef) restagings that no completed correction replaced."""
+    return Restaging.objects.filter(patient=OuterRef("pk")).exclude(superseded_by__status=RestagingStatus.COMPLETE)
+
+
 def patient_list(*, query: str = "", sort: str = "name") -> QuerySet[Patient]:
     """Patients matching a name or MRN search, with their line count and last restaging date."""
     patients = Patient.objects.annotate(
@@ -46,12 +51,8 @@ def patient_list(*, query: str = "", sort: str = "name") -> QuerySet[Patient]:
             ),
             0,
         ),
-        last_restaging=Subquery(
-            Restaging.objects.filter(patient=OuterRef("pk")).order_by("-date", "-id").values("date")[:1]
-        ),
-        last_restaging_status=Subquery(
-            Restaging.objects.filter(patient=OuterRef("pk")).order_by("-date", "-id").values("status")[:1]
-        ),
+        last_restaging=Subquery(_current_restagings().order_by("-date", "-id").values("date")[:1]),
+        last_restaging_status=Subquery(_current_restagings().order_by("-date", "-id").values("status")[:1]),
     ).only("pk", "mrn", "name", "birth_date", "sex", "diagnosis_date", "heavy_chain", "light_chain")
     if query:
         patients = patients.filter(Q(name__icontains=query) | Q(mrn__icontains=query))
@@ -62,7 +63,12 @@ def patient_detail(pk: int) -> Patient:
     """A patient with lines (and their drugs), restagings and saved cases, for the patient page."""
     return Patient.objects.prefetch_related(
         _lines_with_drugs(),
-        Prefetch("restagings", queryset=Restaging.objects.order_by("date", "id")),
+        Prefetch(
+            "restagings",
+            queryset=Restaging.objects.select_related(
+                "completed_by", "supersedes", "superseded_by", "superseded_by__completed_by"
+            ).order_by("date", "id"),
+        ),
         Prefetch(
             "case_reviews", queryset=CaseReview.objects.select_related("created_by").defer("case_json", "result_json")
         ),
@@ -75,9 +81,12 @@ def patient_with_lines(pk: int) -> Patient:
 
 
 def restaging_with_patient(patient_pk: int, restaging_pk: int) -> Restaging:
-    """A restaging and its patient (with lines and drugs), ready for `case_from_records`."""
+    """A restaging and its patient (with lines and drugs), ready for `case_from_records`, with the versions
+    it corrects and that correct it."""
     return (
-        Restaging.objects.select_related("patient")
+        Restaging.objects.select_related(
+            "patient", "supersedes", "superseded_by", "superseded_by__completed_by", "created_by"
+        )
         .prefetch_related(
             Prefetch(
                 "patient__lines",
@@ -96,6 +105,7 @@ def previous_restaging(restaging: Restaging) -> Restaging | None:
             patient_id=restaging.patient_id, status=RestagingStatus.COMPLETE, date__lte=restaging.date
         )
         .exclude(pk=restaging.pk)
+        .exclude(superseded_by__status=RestagingStatus.COMPLETE)
         .order_by("-date", "-id")
         .first()
     )

@@ -9,6 +9,7 @@ engine (through `regimens.recommendations.recommend_case`) does.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -220,10 +221,17 @@ def line_save(
 def restaging_start(*, patient: Patient, by: AbstractBaseUser, on: date | None = None) -> Restaging:
     """A draft restaging dated today (or `on`), with the previous and nadir values of the last restaging."""
     restaging = Restaging(patient=patient, date=on or timezone.localdate(), created_by=by)
-    previous = patient.restagings.filter(status=RestagingStatus.COMPLETE).order_by("-date", "-id").first()
+    previous = (
+        patient.restagings.filter(status=RestagingStatus.COMPLETE)
+        .exclude(superseded_by__status=RestagingStatus.COMPLETE)
+        .order_by("-date", "-id")
+        .first()
+    )
     if previous is not None:
         for field, source in CARRIED_OVER.items():
             setattr(restaging, field, getattr(previous, source))
+            if source in previous.values_as_entered:  # carried over in the unit it was entered in
+                restaging.values_as_entered[field] = dict(previous.values_as_entered[source])
         restaging.age_years = None if patient.birth_date else previous.age_years
     restaging.save()
     access_log(user=by, patient=patient, action=AccessAction.CREATE)
@@ -233,7 +241,36 @@ def restaging_start(*, patient: Patient, by: AbstractBaseUser, on: date | None =
 def _restaging_fields() -> set[str]:
     return {f.name for f in Restaging._meta.concrete_fields} - {
         "id", "patient", "status", "created_at", "created_by", "updated_at", "completed_at", "completed_by",
+        "supersedes", "correction_reason",
     }  # fmt: skip
+
+
+CORRECTION_NEEDS_REASON = "Give the reason for the correction."
+ALREADY_CORRECTED = "This restaging was corrected already: correct its newer version."
+
+
+@transaction.atomic
+def restaging_correct(*, restaging: Restaging, reason: str, by: AbstractBaseUser) -> Restaging:
+    """Start the correction of a completed restaging: a new draft version holding a copy of its values, which
+    the clinician corrects in the wizard. The corrected restaging is kept unchanged (saved cases keep pointing
+    at it) and shown as superseded once the new version is complete. A correction already under way is
+    resumed."""
+    reason = reason.strip()
+    if restaging.status != RestagingStatus.COMPLETE:
+        raise ValidationError("Only a completed restaging can be corrected; a draft is changed in its wizard.")
+    existing = Restaging.objects.filter(supersedes=restaging).first()
+    if existing is not None:
+        if existing.is_draft:
+            return existing
+        raise ValidationError(ALREADY_CORRECTED)
+    if not reason:
+        raise ValidationError({"reason": CORRECTION_NEEDS_REASON})
+    correction = Restaging(patient=restaging.patient, created_by=by, supersedes=restaging, correction_reason=reason)
+    for name in _restaging_fields():
+        setattr(correction, name, copy.deepcopy(getattr(restaging, name)))
+    _save_checked(correction, exclude=["patient", "created_by", "completed_by", "supersedes"])
+    access_log(user=by, patient=restaging.patient, action=AccessAction.CREATE)
+    return correction
 
 
 @transaction.atomic
@@ -377,7 +414,11 @@ def case_from_records(patient: Patient, restaging: Restaging) -> dict[str, Any]:
             "date": restaging.date.isoformat(),
             **values,
             "cytogenetics": _cytogenetics(restaging.cytogenetics()),
-            "cardiac": {name: getattr(restaging, name) for name in CARDIAC_FIELDS},
+            # heart failure "none" (0 in the record) is null in the case format, which has no value for it
+            "cardiac": {
+                "heart_failure_nyha": restaging.heart_failure_nyha or None,
+                "uncontrolled_hypertension": restaging.uncontrolled_hypertension,
+            },
             "vte": {name: getattr(restaging, name) for name in VTE_FIELDS},
         },
         "preferences": {name: getattr(restaging, name) for name in PREFERENCE_FIELDS},
@@ -403,6 +444,7 @@ def case_review_create(*, patient: Patient, restaging: Restaging, by: AbstractBa
         case_json=case,
         result_json=result,
         classification_overrides=copy.deepcopy(restaging.classification_overrides),
+        values_as_entered=copy.deepcopy(restaging.values_as_entered),
         engine_version=result["engine_version"],
         catalog_release=result["catalog_version"],
         label_jurisdiction=result["label_jurisdiction"],
@@ -489,6 +531,12 @@ def _next_import_number() -> int:
     return Patient.objects.filter(mrn__startswith="IMPORT-").count() + 1
 
 
+def next_placeholder() -> tuple[str, str]:
+    """The MRN and name an import without them would get now, e.g. ("IMPORT-20261201-3", "Imported case 3")."""
+    number = _next_import_number()
+    return f"IMPORT-{timezone.localdate():%Y%m%d}-{number}", f"Imported case {number}"
+
+
 @transaction.atomic
 def case_import(
     *, case: Any, by: AbstractBaseUser | None, mrn: str | None = None, name: str | None = None
@@ -506,9 +554,9 @@ def case_import(
         recommend_case(case)
     except CaseFormatError as exc:
         raise CaseImportError([(e.field, e.message) for e in exc.errors]) from None
-    number = _next_import_number()
-    mrn = (mrn or "").strip() or f"IMPORT-{timezone.localdate():%Y%m%d}-{number}"
-    name = (name or "").strip() or f"Imported case {number}"
+    placeholder_mrn, placeholder_name = next_placeholder()
+    mrn = (mrn or "").strip() or placeholder_mrn
+    name = (name or "").strip() or placeholder_name
     if Patient.objects.filter(mrn=mrn).exists():
         raise CaseImportError([("--mrn", f"a patient with MRN {mrn} already exists")])
     patient_data, dx = case["patient"] or {}, case["diagnosis"]
@@ -619,6 +667,47 @@ class ExposureOverview:
     rows: list[DrugExposureRow]
     errors: list[tuple[str, str]]
 
+    @property
+    def problems(self) -> list[str]:
+        """What to add or correct, in words (the engine's field paths and messages are not for clinicians)."""
+        return list(dict.fromkeys(problem_in_words(field) for field, _ in self.errors))
+
+
+NEEDS_AGE = "Add the birth date or the age at restaging to see drug exposure."
+
+
+def _words(path: str) -> str:
+    """The last part of a case field path as its record label (lower case), else its words."""
+    name = re.sub(r"\[\d+\]", "", path.rsplit(".", 1)[-1])
+    model = Patient if path.startswith(("patient.", "diagnosis.")) else Restaging
+    if path.startswith("diagnosis.cytogenetics."):
+        name = f"dx_{name}"
+    elif path.startswith("diagnosis."):
+        name = DIAGNOSIS_FIELDS.get(name, name)
+    try:
+        label = str(model._meta.get_field(name).verbose_name)
+    except Exception:  # not a record field: its words
+        return name.replace("_", " ")
+    return label if label[:1].islower() or label[:2].isupper() else label[0].lower() + label[1:]
+
+
+def problem_in_words(field: str) -> str:
+    """One of the engine's field errors as what the clinician should do (the message itself stays out)."""
+    if field in ("patient.age_years", "patient.birth_date"):
+        return NEEDS_AGE
+    line = re.match(r"prior_lines\[(\d+)\]", field)
+    if line:
+        detail = field[line.end() :].lstrip(".")
+        where = f" (its {_words(detail)})" if detail else ""
+        return f"Check line {int(line.group(1)) + 1}{where} on its edit page."
+    if field == "prior_lines":
+        return "Add the lines of therapy given so far."
+    if field.startswith(("patient.", "diagnosis")):
+        return f"Check the {_words(field)} on the patient record."
+    if field.startswith(("restaging.", "preferences.")):
+        return f"Check the {_words(field)} in its step."
+    return f"Check the {_words(field)}."
+
 
 def exposure_overview(patient: Patient, *, as_of: date | None = None) -> ExposureOverview:
     """Each drug's exposure and refractoriness with the engine's rule and reason, for the lines as recorded,
@@ -627,7 +716,8 @@ def exposure_overview(patient: Patient, *, as_of: date | None = None) -> Exposur
     as_of = as_of or timezone.localdate()
     stand_in = Restaging(patient=patient, date=as_of)
     if not patient.birth_date:  # the age recorded at the latest restaging stands in
-        latest = max(patient.restagings.all(), key=lambda r: (r.date, r.pk), default=None)
+        current = [r for r in patient.restagings.all() if not r.is_superseded]
+        latest = max(current, key=lambda r: (r.date, r.pk), default=None)
         stand_in.age_years = latest.age_years if latest else None
     if not patient.lines.all():
         return ExposureOverview(as_of, [], [])

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/restagings/<int:restaging_pk>/", views.restaging_detail, name="restaging"),
     path("<int:pk>/restagings/<int:restaging_pk>/wizard/", restaging_wizard, name="restaging_wizard"),
     path("<int:pk>/restagings/<int:restaging_pk>/wizard/<str:step>/", restaging_wizard, name="restaging_step"),
+    path("<int:pk>/restagings/<int:restaging_pk>/correct/", views.restaging_correct, name="restaging_correct"),
     path("<int:pk>/restagings/<int:restaging_pk>/case.json", views.restaging_case_json, name="restaging_case"),
     path("<int:pk>/restagings/<int:restaging_pk>/save/", views.case_review_create, name="review_create"),
     path("reviews/<int:pk>/", views.case_review_detail, name="review"),

@@ -75,13 +75,15 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _patient_or_404(pk, selectors.patient_detail)
     services.access_log(user=request.user, patient=patient, action=AccessAction.VIEW)
     lines, restagings, today = list(patient.lines.all()), list(patient.restagings.all()), timezone.localdate()
+    current = [r for r in restagings if r.status == RestagingStatus.COMPLETE and not r.is_superseded]
     context = {
         "patient": patient,
         "lines": lines,
         "restagings": restagings[::-1],
         "drafts": [r for r in restagings if r.status == RestagingStatus.DRAFT],
         "timeline": charts.timeline(patient, lines, today),
-        "trends": charts.marker_trends([r for r in restagings if r.status == RestagingStatus.COMPLETE]),
+        "timeline_compact": charts.timeline(patient, lines, today, compact=True),
+        "trends": charts.marker_trends(current),
         "exposure": services.exposure_overview(patient, as_of=today),
         "reviews": patient.case_reviews.all(),
     }
@@ -182,6 +184,14 @@ def restaging_detail(request: HttpRequest, pk: int, restaging_pk: int) -> HttpRe
         return redirect("patients:restaging_wizard", pk, restaging_pk)
     answer = services.recommendation_for(restaging.patient, restaging)
     services.access_log(user=request.user, patient=restaging.patient, action=AccessAction.VIEW)
+    if restaging.is_superseded:
+        correction = restaging.correction
+        messages.warning(
+            request,
+            f"This restaging was corrected on {correction.completed_at:%Y-%m-%d %H:%M} by "
+            f"{_name(correction.completed_by)} (“{correction.correction_reason}”): the newer version is the "
+            "current one. This one is kept as it was, with the cases saved from it.",
+        )
     context = {
         "patient": restaging.patient,
         "restaging": restaging,
@@ -190,6 +200,33 @@ def restaging_detail(request: HttpRequest, pk: int, restaging_pk: int) -> HttpRe
         "overrides": restaging.classification_overrides,
     }
     return render(request, "patients/recommendation.html", context)
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.username) if user else "an unknown user"
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("patients.add_restaging", raise_exception=True)
+def restaging_correct(request: HttpRequest, pk: int, restaging_pk: int) -> HttpResponse:
+    """The "Correct this restaging" action: a new version, started as a draft copy of it, once a reason is given."""
+    restaging = _restaging_or_404(pk, restaging_pk)
+    under_way = restaging.correction
+    if under_way is not None and under_way.is_draft:
+        return redirect("patients:restaging_wizard", pk, under_way.pk)
+    form = forms.CorrectionForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            correction = services.restaging_correct(
+                restaging=restaging, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Correct the values in each step; the restaging you correct is kept.")
+            return redirect("patients:restaging_wizard", pk, correction.pk)
+    context = {"patient": restaging.patient, "restaging": restaging, "form": form}
+    return render(request, "patients/restaging_correct.html", context)
 
 
 @require_safe
@@ -230,6 +267,7 @@ def case_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "review": review,
         "patient": review.patient,
+        "restaging": review.restaging,  # the version it froze (a later correction never replaces it)
         "result": review.result_json,
         "overrides": review.classification_overrides,  # frozen with the case
     }
@@ -239,7 +277,9 @@ def case_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @permission_required("patients.add_patient", raise_exception=True)
 def case_import(request: HttpRequest) -> HttpResponse:
-    form = forms.CaseImportForm(_posted(request), request.FILES if request.method == "POST" else None)
+    form = forms.CaseImportForm(
+        _posted(request), request.FILES if request.method == "POST" else None, placeholder=services.next_placeholder()
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -175,7 +175,13 @@ class RestagingWizard(PermissionRequiredMixin, NamedUrlSessionWizardView):
             answer = self._answer()
             context["answer"] = answer
             context["errors"] = [
-                {"field": field, "message": message, "step": step_for_field(field)} for field, message in answer.errors
+                {
+                    "field": field,
+                    "message": message,
+                    "words": services.problem_in_words(field),
+                    "step": step_for_field(field),
+                }
+                for field, message in answer.errors
             ]
             if answer.result:
                 context["topics"] = review_topics(answer.result["classification"])
@@ -184,9 +190,8 @@ class RestagingWizard(PermissionRequiredMixin, NamedUrlSessionWizardView):
                 # The clinician's different readings: as typed (also beside errors), else as recorded.
                 context["overrides"] = form.readings() if form.is_bound else self.restaging.classification_overrides
         elif current == "fitness":
-            if self.patient.birth_date:
-                context["computed_age"] = _age(self.patient.birth_date, self.restaging.date)
             context.update(forms.FITNESS_CHECKLISTS)
+
         return context
 
     def done(self, form_list, **kwargs):
@@ -198,8 +203,3 @@ class RestagingWizard(PermissionRequiredMixin, NamedUrlSessionWizardView):
             messages.error(self.request, " ".join(exc.messages))
         self.storage.reset()
         return HttpResponseRedirect(reverse("patients:restaging", args=[self.patient.pk, self.restaging.pk]))
-
-
-def _age(birth, on) -> int:
-    """Completed years (the same arithmetic as the case format's birth_date)."""
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))

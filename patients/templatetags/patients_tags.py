@@ -55,3 +55,58 @@ def clinician_readings(classification, overrides) -> dict:
     titles = [row["title"].lower() for row in rows]
     fields = " and ".join([", ".join(titles[:-1]), titles[-1]]) if len(titles) > 1 else "".join(titles)
     return {"rows": rows, "by_field": {row["field"]: row for row in rows}, "fields": fields}
+
+
+@register.filter
+def unit_field(bound_field):
+    """The unit select beside a lab value's input (patients.forms.UNIT_SUFFIX)."""
+    return bound_field.form[f"{bound_field.name}_unit"]
+
+
+@register.simple_tag
+def lab_values(restaging) -> list[dict]:
+    """The restaging's lab values for display: each as entered (value and unit) and in the engine's unit.
+    [{"label", "entered", "engine", "converted"}] for the values recorded."""
+    from patients import numbers, units
+    from patients.models import Restaging
+
+    rows = []
+    for name, quantity in units.FIELDS.items():
+        stored = getattr(restaging, name)
+        if stored is None:
+            continue
+        engine_unit = units.QUANTITIES[quantity].engine_unit
+        label = str(Restaging._meta.get_field(name).verbose_name).removesuffix(f" ({engine_unit})")
+        entry = (restaging.values_as_entered or {}).get(name)
+        entered = f"{numbers.shown(entry['value'])} {entry['unit']}" if entry else number(stored, engine_unit)
+        rows.append(
+            {
+                "label": label,
+                "entered": entered,
+                "engine": number(stored, engine_unit),
+                "converted": bool(entry) and entry["unit"] != engine_unit,
+            }
+        )
+    return rows
+
+
+# Drug class codes of the engine's classification, in words (the catalog's own names may differ in case).
+CLASS_WORDS = {
+    "IMiD": "immunomodulatory drug (IMiD)",
+    "proteasome_inhibitor": "proteasome inhibitor",
+    "anti_CD38": "anti-CD38 antibody",
+}
+
+
+@register.filter
+def clinical_words(value) -> str:
+    """A setting or class code of the engine in words (e.g. first_relapse_len_refractory -> "first relapse,
+    lenalidomide-refractory"); any other code with its underscores as spaces."""
+    from regimens.models import Setting
+
+    if value is None or value == "":
+        return "not known"
+    if value in Setting.values:
+        label = str(Setting(value).label)
+        return label[0].lower() + label[1:]
+    return CLASS_WORDS.get(value, str(value).replace("_", " "))

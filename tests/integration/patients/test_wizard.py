@@ -90,7 +90,7 @@ def test_a_rejected_step_keeps_what_was_typed_and_saves_nothing(clinician_client
     html = response.content.decode()
     assert response.context["wizard"]["steps"].current == "markers"
     assert 'value="1.75"' in html and 'value="-2"' in html
-    assert "greater than or equal to 0" in html
+    assert "Must be between 0 and 30 mg/dL." in html  # posted without a unit: the engine's, as named
     assert "The restaging cannot precede the diagnosis" in html
     draft.refresh_from_db()
     assert draft.serum_m_protein_g_dl is None
@@ -160,7 +160,10 @@ def test_the_fitness_step_computes_the_age_or_asks_for_it(clinician_client, pati
     draft, url = start(clinician_client, patient)
     response = post_step(clinician_client, url, draft, "markers", wizard_goto_step="fitness")
     html = response.content.decode()
-    assert "Age at restaging:" in html and "age_years" not in response.context["form"].fields
+    draft.refresh_from_db()
+    age = patient.age_on(draft.date)  # at the restaging date entered on the markers step, not today
+    assert f"Age at restaging</span> {age} years" in html and "age_years" not in response.context["form"].fields
+    assert html.count(f"{age} years") == 1  # shown once
     patient.birth_date = None
     patient.save()
     response = post_step(clinician_client, url, draft, "fitness", {"ecog": "1"})
@@ -168,11 +171,12 @@ def test_the_fitness_step_computes_the_age_or_asks_for_it(clinician_client, pati
     assert response.context["form"].fields["age_years"].required
 
 
-def test_units_are_in_every_number_label(patient):
+def test_units_are_in_every_number_label_or_chosen_beside_it(patient):
     for _, _, form_class in STEPS[:-1]:
-        for name, field in form_class(patient=patient).fields.items():
+        form = form_class(patient=patient)
+        for name, field in form.fields.items():
             if isinstance(field, FloatField):
-                assert "(" in str(field.label), (form_class.__name__, name, field.label)
+                assert "(" in str(field.label) or f"{name}_unit" in form.fields, (form_class.__name__, name)
 
 
 def test_a_completed_restaging_opens_its_recommendation_instead_of_the_wizard(clinician_client, patient, restaging):
