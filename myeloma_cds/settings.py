@@ -222,12 +222,39 @@ except UnitError as exc:
     raise ImproperlyConfigured(f"LAB_UNITS: {exc}") from None
 
 
+def _forbidden_without_traceback(record) -> bool:
+    """A refused permission (403) is logged as one warning line, not with the PermissionDenied traceback."""
+    if getattr(record, "status_code", None) == 403:
+        record.exc_info = None
+        record.exc_text = None
+    return True
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "forbidden_without_traceback": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": _forbidden_without_traceback,
+        }
+    },
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["forbidden_without_traceback"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Django's own configuration gives these loggers a handler too: they go to the root's handler only,
+        # so each line is printed once.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+    },
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

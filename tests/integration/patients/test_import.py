@@ -15,9 +15,11 @@ from regimens.recommendations import recommend_case
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[3]
-SHARED_CASES = sorted((ROOT.parent / "shared" / "cases").glob("*.case.json"))
+# The worked examples copied into the repository (tests never read outside it; .ci/run checks the originals).
+EXAMPLES = ROOT / "tests" / "examples"
+EXAMPLE_CASES = sorted(EXAMPLES.glob("*/*.case.json"))
 PROJECT_CASES = sorted((ROOT / "tests" / "cases").glob("*.case.json"))
-A_CASE = ROOT.parent / "shared" / "cases" / "first-relapse-len-sensitive.case.json"
+A_CASE = EXAMPLES / "seed" / "first-relapse-len-sensitive.case.json"
 
 
 def load(path: Path) -> dict:
@@ -37,9 +39,13 @@ def recommendation_from_records(patient: Patient, restaging_pk: int) -> dict:
     return recommend_case(services.case_from_records(restaging.patient, restaging))
 
 
-@pytest.mark.skipif(not SHARED_CASES, reason="the shared worked examples are not beside the project")
-@pytest.mark.parametrize("path", SHARED_CASES, ids=lambda p: p.name)
-def test_imported_shared_cases_recommend_exactly_as_the_file(default_catalog, path):
+def test_the_worked_examples_are_in_the_repository():
+    assert {path.parent.name for path in EXAMPLE_CASES} >= {"seed", "revision2"}
+    assert A_CASE in EXAMPLE_CASES
+
+
+@pytest.mark.parametrize("path", EXAMPLE_CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_imported_example_cases_recommend_exactly_as_the_file(default_catalog, path):
     case = load(path)
     if not valid(case):
         with pytest.raises(services.CaseImportError):
