@@ -335,39 +335,45 @@ def _published_key(row: OutcomeSpec) -> str:
     return row.published or ""
 
 
+def endpoint(metric: str) -> str:
+    """The endpoint a metric reports: PFS_median, PFS_HR and PFS_rate_12mo are all PFS."""
+    return metric.split("_", 1)[0]
+
+
+def _form_rank(row: OutcomeSpec) -> int:
+    """Within one analysis of an endpoint, the median (with its HR) reads best, then the HR, then the rest."""
+    return 0 if row.metric.endswith("_median") else 1 if row.metric.endswith("_HR") else 2
+
+
 def _latest(rows: list[OutcomeSpec]) -> OutcomeSpec | None:
-    """The most mature analysis: the latest published row, verified rows first; ties keep file order."""
+    """The most mature analysis: the latest published row, verified rows first; at the same date a median
+    before an HR before a rate; ties keep file order."""
     if not rows:
         return None
     verified = [row for row in rows if row.verification == "verified"]
     pool = verified or rows
     best = pool[0]
     for row in pool[1:]:
-        if _published_key(row) > _published_key(best):
+        if (_published_key(row), -_form_rank(row)) > (_published_key(best), -_form_rank(best)):
             best = row
     return best
 
 
 def primary_row(outcomes: tuple[OutcomeSpec, ...]) -> OutcomeSpec | None:
-    """The most mature analysis of the primary endpoint (first metric of SUMMARY_METRICS the trial reports)."""
+    """The most mature analysis of the primary endpoint: the endpoint of the trial's first whole-population row
+    (the catalog lists the primary endpoint first), its latest published row."""
     overall = [row for row in outcomes if row.subgroup is None]
-    for metric in SUMMARY_METRICS:
-        row = _latest([r for r in overall if r.metric == metric])
-        if row is not None:
-            return row
-    return overall[0] if overall else None
+    if not overall:
+        return None
+    primary = endpoint(overall[0].metric)
+    return _latest([r for r in overall if endpoint(r.metric) == primary])
 
 
 def survival_row(outcomes: tuple[OutcomeSpec, ...], primary: OutcomeSpec | None) -> OutcomeSpec | None:
     """The latest overall-survival result, when the primary endpoint is not itself overall survival."""
-    if primary is not None and primary.metric in OS_METRICS:
+    if primary is not None and endpoint(primary.metric) == "OS":
         return None
-    overall = [row for row in outcomes if row.subgroup is None]
-    for metric in OS_METRICS:
-        row = _latest([r for r in overall if r.metric == metric])
-        if row is not None:
-            return row
-    return None
+    return _latest([r for r in outcomes if r.subgroup is None and r.metric in OS_METRICS])
 
 
 def subgroup_rows(outcomes: tuple[OutcomeSpec, ...]) -> dict[str, OutcomeSpec]:
