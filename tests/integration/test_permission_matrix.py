@@ -1,0 +1,338 @@
+"""The permission matrix (issue 15 item 4): every URL pattern of the resolver × every role, with the outcome
+that a GET with valid object ids gives today.
+
+- EXPECTED has one row per URL name outside the admin, one outcome per role (anonymous, clinician, board member,
+  catalog editor, superuser).
+- The admin is covered by a rule, not row by row (see admin_expected): anonymous users and users who are not
+  staff (clinician, board member) are sent to the admin's login page on every admin URL; the catalog editor and
+  the superuser get what ADMIN_MODELS grants them per registered model ("edit": every model page answers 200;
+  "view": the list, the change page (read-only), its history answer 200 and add/delete answer 403; "none":
+  every model page answers 403); the site-wide admin pages are rows of ADMIN_SITE.
+- A URL that neither table knows fails the test and names the row to add: a new view needs an entry here.
+
+Outcomes: ok (200), login (302 to the login page), admin_login (302 to the admin's login page), redirect (any
+other 302), unauthorized (401), forbidden (403), not_found (404), not_allowed (405).
+
+Rows marked PRIVACY record today's behaviour where it looks wrong for patient privacy; the access-control
+work (issue 12 item 4, care teams) will change them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from patients import services
+from patients.models import Patient
+from regimens.tokens import token_create
+from tests.factories import UserFactory
+from tests.factories.patients import DraftRestagingFactory, PatientFactory, RestagingFactory, TherapyLineFactory
+
+ROLES = ("anonymous", "clinician", "board member", "catalog editor", "superuser")
+
+
+def row(anonymous: str, clinician: str, board_member: str, catalog_editor: str, superuser: str) -> dict[str, str]:
+    return dict(zip(ROLES, (anonymous, clinician, board_member, catalog_editor, superuser), strict=True))
+
+
+def everyone(outcome: str) -> dict[str, str]:
+    return dict.fromkeys(ROLES, outcome)
+
+
+ADMIN_ACTIONS = ("changelist", "add", "change", "delete", "history", "simple_history", "password_change")
+
+# Logged in or not, a GET of a POST-only view answers 405 (anonymous users go to log in first).
+POST_ONLY = row("login", "not_allowed", "not_allowed", "not_allowed", "not_allowed")
+
+# fmt: off
+EXPECTED: dict[str, dict[str, str]] = {
+    #                                  anonymous  clinician    board member catalog editor superuser
+    "home":                        row("login",   "ok",        "ok",        "ok",        "ok"),
+    "healthz":                     everyone("ok"),
+    "favicon":                     everyone("redirect"),
+    "login":                       everyone("ok"),
+    "logout":                      POST_ONLY,
+    "password_change":             row("login",   "ok",        "ok",        "ok",        "ok"),
+    "password_change_done":        row("login",   "ok",        "ok",        "ok",        "ok"),
+    "password_reset":              everyone("ok"),
+    "password_reset_done":         everyone("ok"),
+    "password_reset_confirm":      everyone("ok"),  # an invalid link: the "This link has expired" page
+    "password_reset_complete":     everyone("ok"),
+    # POST only; require_POST answers before the 401/403 of the API (tests/integration/test_recommend_doors.py).
+    "api-recommend":               everyone("not_allowed"),
+    "regimens:list":               row("login",   "ok",        "ok",        "ok",        "ok"),
+    "regimens:detail":             row("login",   "ok",        "ok",        "ok",        "ok"),
+    # PRIVACY: every clinician and every board member reads every patient (list, record, restagings, case
+    # JSON, saved cases); issue 12 item 4 (care teams) will restrict these rows.
+    "patients:list":               row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
+    "patients:detail":             row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
+    "patients:restaging":          row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
+    "patients:restaging_case":     row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
+    "patients:review":             row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
+    "patients:create":             row("login",   "ok",        "forbidden", "forbidden", "ok"),
+    "patients:import":             row("login",   "ok",        "forbidden", "forbidden", "ok"),
+    # PRIVACY: every clinician edits every patient (the rows down to restaging_step).
+    "patients:edit":               row("login",   "ok",        "forbidden", "forbidden", "ok"),
+    "patients:line_create":        row("login",   "ok",        "forbidden", "forbidden", "ok"),
+    "patients:line_edit":          row("login",   "ok",        "forbidden", "forbidden", "ok"),
+    "patients:restaging_correct":  row("login",   "ok",        "forbidden", "forbidden", "ok"),
+    "patients:restaging_step":     row("login",   "ok",        "forbidden", "forbidden", "ok"),
+    # The wizard's address without a step redirects to the current step.
+    "patients:restaging_wizard":   row("login",   "redirect",  "forbidden", "forbidden", "redirect"),
+    "patients:restaging_start":    POST_ONLY,
+    "patients:review_create":      POST_ONLY,
+}
+
+# The admin, model by model: the model pages the catalog editor and the superuser may open (200); the others
+# answer 403. Anonymous users are sent to the login page (the login-required middleware answers before the
+# admin), clinicians and board members (not staff) to the admin's login page.
+EDIT = frozenset(ADMIN_ACTIONS)
+VIEW = frozenset({"changelist", "change", "history", "simple_history"})  # the change page is read-only
+NONE: frozenset[str] = frozenset()
+ADMIN_MODELS: dict[str, dict[str, frozenset[str]]] = {
+    #                                    catalog editor          superuser
+    "auth.group":             {"catalog editor": NONE, "superuser": EDIT},
+    "auth.user":              {"catalog editor": NONE, "superuser": EDIT},
+    "axes.accessattempt":     {"catalog editor": NONE, "superuser": VIEW | {"delete"}},
+    "axes.accessfailurelog":  {"catalog editor": NONE, "superuser": VIEW | {"delete"}},
+    "axes.accesslog":         {"catalog editor": NONE, "superuser": VIEW | {"delete"}},
+    "patients.accesslog":     {"catalog editor": NONE, "superuser": VIEW},
+    "patients.casereview":    {"catalog editor": NONE, "superuser": VIEW},
+    # PRIVACY: superusers read, edit, add and delete patient records in the admin (issue 12 item 3 wants them
+    # read-only there; item 5 wants admin reads in the access log).
+    "patients.patient":       {"catalog editor": NONE, "superuser": EDIT},  # PRIVACY
+    "patients.therapyline":   {"catalog editor": NONE, "superuser": EDIT},  # PRIVACY
+    "patients.restaging":     {"catalog editor": NONE, "superuser": EDIT},  # PRIVACY
+    "regimens.apitoken":      {"catalog editor": NONE, "superuser": EDIT},
+    "regimens.catalogrelease": {"catalog editor": VIEW, "superuser": VIEW},
+    "regimens.drug":          {"catalog editor": EDIT, "superuser": EDIT},
+    "regimens.drugclass":     {"catalog editor": EDIT, "superuser": EDIT},
+    "regimens.enginetext":    {"catalog editor": EDIT, "superuser": EDIT},
+    "regimens.pathway":       {"catalog editor": EDIT - {"delete"}, "superuser": EDIT - {"delete"}},
+    "regimens.regimen":       {"catalog editor": EDIT, "superuser": EDIT},
+    "regimens.trial":         {"catalog editor": EDIT, "superuser": EDIT},
+}
+
+# The admin's site-wide pages (no model), one outcome per role.
+ADMIN_SITE: dict[str, dict[str, str]] = {
+    #                                  anonymous      clinician      board member   catalog editor superuser
+    "admin:index":                 row("admin_login", "admin_login", "admin_login", "ok",         "ok"),
+    "admin:app_list":              row("admin_login", "admin_login", "admin_login", "ok",         "ok"),  # regimens
+    "admin:jsi18n":                row("admin_login", "admin_login", "admin_login", "ok",         "ok"),
+    "admin:login":                 row("ok",          "ok",          "ok",          "redirect",   "redirect"),
+    "admin:logout":                row("admin_login", "redirect",    "redirect",    "not_allowed", "not_allowed"),
+    "admin:password_change":       row("admin_login", "admin_login", "admin_login", "ok",         "ok"),
+    "admin:password_change_done":  row("admin_login", "admin_login", "admin_login", "ok",         "ok"),
+    # Without its query parameters (app_label, model_name, field_name) the autocomplete answers 403.
+    "admin:autocomplete":          row("admin_login", "admin_login", "admin_login", "forbidden",  "forbidden"),
+    # A patient's "view on site": staff are redirected to the patient page, which checks the permission itself.
+    "admin:view_on_site":          row("admin_login", "admin_login", "admin_login", "redirect",   "redirect"),
+    "<admin/(?P<url>.*)$>":        row("admin_login", "admin_login", "admin_login", "not_found",  "not_found"),
+}
+# fmt: on
+
+SAMPLE_STEP = "markers"
+
+
+def walk(resolver: URLResolver | None = None, namespace: str | None = None, prefix: str = ""):
+    """(key, route, pattern) for every URL pattern: the key is the URL name, or "<route>" when unnamed."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace])) or None
+            yield from walk(pattern, inner, route)
+        elif isinstance(pattern, URLPattern):
+            key = (f"{namespace}:{pattern.name}" if namespace else pattern.name) if pattern.name else f"<{route}>"
+            yield key, route, pattern
+
+
+ALL = sorted(walk(), key=lambda item: item[0])
+ADMIN_OBJECT_REDIRECT = re.compile(r"^<admin/(?P<app>\w+)/(?P<model>\w+)/<path:object_id>/>$")
+
+
+def is_admin(key: str) -> bool:
+    return key.startswith(("admin:", "<admin/"))
+
+
+def admin_model_pages() -> dict[str, tuple[str, str]]:
+    """URL name -> (model label, action) for every model page the admin registers."""
+    from django.contrib import admin
+
+    pages = {}
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+        for action in ADMIN_ACTIONS:
+            pages[prefix + action] = (model._meta.label_lower, action)
+    return pages
+
+
+ADMIN_PAGES = admin_model_pages()
+
+
+def expected(key: str, role: str) -> str | None:
+    """The outcome the tables give, or None when they do not know this URL."""
+    if not is_admin(key):
+        return EXPECTED.get(key, {}).get(role)
+    if key in ADMIN_SITE:
+        return ADMIN_SITE[key].get(role)
+    if (match := ADMIN_OBJECT_REDIRECT.match(key)) is not None:
+        label, action = f"{match['app']}.{match['model']}", "object_redirect"
+    elif key in ADMIN_PAGES:
+        label, action = ADMIN_PAGES[key]
+    else:
+        return None
+    if label not in ADMIN_MODELS:
+        return None
+    if role == "anonymous":
+        return "login"  # the login-required middleware answers before the admin
+    if role in ("clinician", "board member"):
+        return "admin_login"  # not staff
+    if action == "object_redirect":
+        return "redirect"  # the old change-page address; the admin checks staff status only, then redirects
+    return "ok" if action in ADMIN_MODELS[label][role] else "forbidden"
+
+
+def missing_entries() -> list[str]:
+    problems = []
+    for key, route, _ in ALL:
+        if any(expected(key, role) is None for role in ROLES):
+            if (match := ADMIN_OBJECT_REDIRECT.match(key)) or key in ADMIN_PAGES:
+                label = f"{match['app']}.{match['model']}" if match else ADMIN_PAGES[key][0]
+                problems.append(f"admin model {label!r} ({route}): add it to ADMIN_MODELS in {__name__}")
+            elif is_admin(key):
+                problems.append(f"admin page {key!r} ({route}): add a row to ADMIN_SITE in {__name__}")
+            else:
+                problems.append(f"URL {key!r} ({route}): add a row to EXPECTED in {__name__}")
+    return problems
+
+
+class World:
+    """One object of each kind, so every URL gets valid ids."""
+
+    def __init__(self, users: dict):
+        self.users = users
+        clinician = users["clinician"]
+        self.patient = PatientFactory()
+        self.line = TherapyLineFactory(patient=self.patient)
+        self.restaging = RestagingFactory(patient=self.patient)
+        self.review = services.case_review_create(patient=self.patient, restaging=self.restaging, by=clinician)
+        self.draft_patient = PatientFactory()
+        self.draft = DraftRestagingFactory(patient=self.draft_patient)
+        services.access_log(user=clinician, patient=self.patient, action="view")
+        token_create(user=clinician, name="matrix")
+        self._axes_rows()
+
+    def _axes_rows(self):
+        from axes.models import AccessAttempt, AccessFailureLog
+        from axes.models import AccessLog as AxesAccessLog
+
+        common = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "clin", "http_accept": "*/*"}
+        AccessAttempt.objects.create(
+            **common, path_info="/accounts/login/", get_data="", post_data="", failures_since_start=1
+        )
+        AccessFailureLog.objects.create(**common, path_info="/accounts/login/", locked_out=False)
+        AxesAccessLog.objects.create(**common, path_info="/accounts/login/")
+
+    def url(self, key: str, route: str, pattern: URLPattern) -> str:
+        if key == "<admin/(?P<url>.*)$>":
+            return "/admin/no-such-page/"
+        if (match := ADMIN_OBJECT_REDIRECT.match(key)) is not None:
+            app, model = match["app"], match["model"]
+            return f"/admin/{app}/{model}/{self.instance(f'{app}.{model}').pk}/"
+        if key in ADMIN_PAGES:
+            label, action = ADMIN_PAGES[key]
+            instance = self.instance(label)
+            if action == "simple_history":
+                return reverse(key, args=[instance.pk, instance.history.order_by("history_id").last().history_id])
+            if action == "password_change":
+                return reverse(key, kwargs={"id": instance.pk})
+            if action in ("change", "delete", "history"):
+                return reverse(key, kwargs={"object_id": instance.pk})
+            return reverse(key)
+        on_draft = key in ("patients:restaging_wizard", "patients:restaging_step")
+        values = {
+            "pk": self.review.pk if key == "patients:review" else (self.draft_patient if on_draft else self.patient).pk,
+            "line_pk": self.line.pk,
+            "restaging_pk": (self.draft if on_draft else self.restaging).pk,
+            "step": SAMPLE_STEP,
+            "code": "DRd",
+            "uidb64": "MQ",
+            "token": "bad-token",
+            "app_label": "regimens",
+            "content_type_id": ContentType.objects.get_for_model(Patient).pk,
+            "object_id": self.patient.pk,
+        }
+        params = list(pattern.pattern.regex.groupindex)
+        return reverse(key, kwargs={p: values[p] for p in params})
+
+    def instance(self, label: str):
+        model = apps.get_model(label)
+        if model is Patient:
+            return self.patient
+        instance = model._default_manager.order_by("pk").first()
+        assert instance is not None, f"no {label} to ask the admin for: create one in World"
+        return instance
+
+
+def outcome(response) -> str:
+    code = response.status_code
+    if code in (301, 302):
+        location = response.headers["Location"]
+        if re.match(rf"^{re.escape(reverse(settings.LOGIN_URL))}\?next=", location):
+            return "login"
+        if re.match(rf"^{re.escape(reverse('admin:login'))}\?next=", location):
+            return "admin_login"
+        return "redirect"
+    names = {200: "ok", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "not_allowed"}
+    return names.get(code, f"status_{code}")
+
+
+def test_every_url_pattern_has_an_expected_outcome_for_every_role():
+    problems = missing_entries()
+    assert not problems, "URL patterns without an entry in the permission matrix:\n" + "\n".join(problems)
+
+
+def test_the_tables_name_only_urls_that_exist():
+    keys = {key for key, _, _ in ALL}
+    stale = sorted(set(EXPECTED) - keys) + sorted(set(ADMIN_SITE) - keys)
+    labels = {label for label, _ in ADMIN_PAGES.values()}
+    stale += sorted(set(ADMIN_MODELS) - labels)
+    assert not stale, f"entries for URLs or admin models that no longer exist: {stale}"
+
+
+@pytest.fixture
+def users(clinician, board_member, catalog_editor):
+    return {
+        "clinician": clinician,
+        "board member": board_member,
+        "catalog editor": catalog_editor,
+        "superuser": UserFactory(username="root", is_staff=True, is_superuser=True),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_the_permission_matrix(default_catalog, users, role):
+    world = World(users)
+    client = Client()
+    if role != "anonymous":
+        client.force_login(users[role])
+    mismatches, unknown = [], []
+    for key, route, pattern in ALL:
+        url = world.url(key, route, pattern)
+        got = outcome(client.get(url))
+        want = expected(key, role)
+        if want is None:
+            unknown.append(f"{key!r} ({url}): {role} gets {got!r} today: add its row")
+        elif got != want:
+            mismatches.append(f"{key!r} ({url}): {role} expected {want!r}, got {got!r}")
+    assert not mismatches + unknown, (
+        f"{len(mismatches)} mismatches, {len(unknown)} URLs without an entry:\n" + "\n".join(mismatches + unknown)
+    )
