@@ -102,3 +102,12 @@ THROMBOPROPHYLAXIS_WORDS = {
 @register.filter
 def thromboprophylaxis_words(code: str) -> str:
     return THROMBOPROPHYLAXIS_WORDS.get(code, str(code).replace("_", " "))
+
+
+@register.filter
+def setting_words(code: str) -> str:
+    """A setting code in the words clinicians use: first_relapse_len_refractory -> first relapse,
+    lenalidomide-refractory (the engine's own names, so the page and the option reasons agree)."""
+    from regimens.engine.recommend import SETTING_NAMES
+
+    return SETTING_NAMES.get(code, str(code or "").replace("_", " "))

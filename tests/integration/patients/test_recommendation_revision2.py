@@ -37,3 +37,12 @@ def test_the_saved_case_freezes_the_pathway_even_when_editors_change_it(clinicia
     review.refresh_from_db()
     assert review.result_json["pathway"]["code"] == "guidelines-2026"
     assert CaseReview.objects.get(pk=review.pk).pathway == "guidelines-2026"
+
+
+def test_rule_ids_appear_only_in_the_basis_details(clinician_client, patient, restaging):
+    html = page(clinician_client, patient, restaging)
+    main = html.split('id="options-heading"')[1].split('class="engine-stamp"')[0]
+    outside = "".join(part.split("</details>", 1)[-1] for part in main.split("<details"))
+    assert "rule-code" not in outside
+    assert "candidates.setting_list" in main  # still there, in the basis details
+    assert "first relapse, lenalidomide-naive or -sensitive" in html  # the setting in words
