@@ -49,9 +49,11 @@ browser-deps:
 test: $(VENV)/.dev-installed browser-deps
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
+# mypy reads its files and strictness from [tool.mypy] in pyproject.toml; DEBUG=true lets the settings import.
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DEBUG=true $(VENV)/bin/mypy
 
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .

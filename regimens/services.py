@@ -191,13 +191,13 @@ def _load(document: dict[str, Any], *, by, note: str) -> LoadResult:
             "supportive_only": item["supportive_only"],
             "lymphodepletion": item["lymphodepletion"],
         }
-        current = drugs.get(item["name"])
-        if current is None:
+        current_drug = drugs.get(item["name"])
+        if current_drug is None:
             drugs[item["name"]] = m.Drug.objects.create(name=item["name"], **values)
-        elif any(getattr(current, key) != value for key, value in values.items()):
+        elif any(getattr(current_drug, key) != value for key, value in values.items()):
             for key, value in values.items():
-                setattr(current, key, value)
-            current.save()
+                setattr(current_drug, key, value)
+            current_drug.save()
 
     existing = {reg.code: reg for reg in doc.regimen_queryset()}
     incoming = [doc.normal_regimen(reg) for reg in document.get("regimens") or []]
@@ -224,12 +224,12 @@ def _load(document: dict[str, Any], *, by, note: str) -> LoadResult:
 
     texts = {t.code: t for t in m.EngineText.objects.all()}
     for item in map(doc.normal_text, document.get("texts") or []):
-        current = texts.get(item["code"])
-        if current is None:
+        current_text = texts.get(item["code"])
+        if current_text is None:
             m.EngineText.objects.create(**item)
-        elif (current.kind, current.text) != (item["kind"], item["text"]):
-            current.kind, current.text = item["kind"], item["text"]
-            current.save()
+        elif (current_text.kind, current_text.text) != (item["kind"], item["text"]):
+            current_text.kind, current_text.text = item["kind"], item["text"]
+            current_text.save()
 
     release = release_create(
         by=by, note=note or f"load_catalog: {document.get('label') or 'file'}", origin=m.ReleaseOrigin.LOAD

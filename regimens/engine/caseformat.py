@@ -6,9 +6,9 @@ Validation reports one `FieldError` per problem, with a field path such as `prio
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from . import rules as R
@@ -176,25 +176,25 @@ class _Parser:
             return None
         return raw if kind == "int" else float(raw)
 
-    def date(self, raw: Any, where: str) -> date | None:
+    def date(self, raw: Any, where: str) -> dt.date | None:
         if not isinstance(raw, str):
             self.err(where, "must be an ISO date (YYYY-MM-DD)")
             return None
         try:
             if len(raw) != 10:
                 raise ValueError
-            return date.fromisoformat(raw)
+            return dt.date.fromisoformat(raw)
         except ValueError:
             self.err(where, f"must be an ISO date (YYYY-MM-DD), got {raw!r}")
             return None
 
     @staticmethod
-    def quiet_date(raw: Any) -> date | None:
+    def quiet_date(raw: Any) -> dt.date | None:
         """A date for cross-field checks; a malformed one is reported where it is parsed, not twice."""
         if not isinstance(raw, str):
             return None
         try:
-            return date.fromisoformat(raw)
+            return dt.date.fromisoformat(raw)
         except ValueError:
             return None
 
@@ -219,7 +219,7 @@ class _Parser:
         return raw
 
     def drug_list(
-        self, raw: Any, path: str, start: date | None, end: date | None, required: bool = True
+        self, raw: Any, path: str, start: dt.date | None, end: dt.date | None, required: bool = True
     ) -> list[DrugExposure]:
         if raw is None or raw == []:
             if required:
@@ -257,7 +257,7 @@ class _Parser:
             result.append(DrugExposure(name, drug_start, own_end))
         return result
 
-    def line(self, raw: Any, i: int, diagnosis_date: date | None) -> Line | None:
+    def line(self, raw: Any, i: int, diagnosis_date: dt.date | None) -> Line | None:
         path = f"prior_lines[{i}]"
         if not isinstance(raw, dict):
             self.err(path, "must be an object")
@@ -383,7 +383,7 @@ class _Parser:
             override,
         )
 
-    def later_than_restaging(self, lines: list[Line], today: date) -> None:
+    def later_than_restaging(self, lines: list[Line], today: dt.date) -> None:
         for i, line in enumerate(lines):
             path = f"prior_lines[{i}]"
             if line.start_date > today:

@@ -385,9 +385,9 @@ def subgroup_rows(outcomes: tuple[OutcomeSpec, ...]) -> dict[str, OutcomeSpec]:
     chosen: dict[str, OutcomeSpec] = {}
     for condition, rows in by_condition.items():
         for metric in SUMMARY_METRICS:
-            row = _latest([r for r in rows if r.metric == metric])
-            if row is not None:
-                chosen[condition] = row
+            latest = _latest([r for r in rows if r.metric == metric])
+            if latest is not None:
+                chosen[condition] = latest
                 break
         else:
             chosen[condition] = rows[0]

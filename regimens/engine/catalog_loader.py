@@ -180,7 +180,7 @@ class _Builder(PathwayBuilder):
         return value
 
     def integer(self, obj: dict[str, Any], key: str, place: str) -> int | None:
-        value = obj.get(key)
+        value: object = obj.get(key)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):

@@ -122,20 +122,32 @@ def _relapse_type(case: Case, rec: Recorder) -> str:
     serum_comparable = serum[0] is not None and serum[1] is not None
     urine_comparable = urine[0] is not None and urine[1] is not None
     flc_comparable = flc[0] is not None and flc[1] is not None
-    serum_measurable = serum_comparable and (
-        R.at_least(serum[0], R.SERUM_MEASURABLE_G_DL) or R.at_least(serum[1], R.SERUM_MEASURABLE_G_DL)
+    # The `is not None` tests are repeated inline (the *_comparable flags say the same) so that the type checker
+    # sees the values narrowed to float.
+    serum_measurable = (
+        serum[0] is not None
+        and serum[1] is not None
+        and (R.at_least(serum[0], R.SERUM_MEASURABLE_G_DL) or R.at_least(serum[1], R.SERUM_MEASURABLE_G_DL))
     )
-    urine_measurable = urine_comparable and (
-        R.at_least(urine[0], R.URINE_MEASURABLE_MG) or R.at_least(urine[1], R.URINE_MEASURABLE_MG)
+    urine_measurable = (
+        urine[0] is not None
+        and urine[1] is not None
+        and (R.at_least(urine[0], R.URINE_MEASURABLE_MG) or R.at_least(urine[1], R.URINE_MEASURABLE_MG))
     )
     biochemical: list[tuple[str, bool]] = []  # (description, confirmed by the previous value)
-    if serum_comparable and _serum_met(serum[0], serum[1]):
+    if serum[0] is not None and serum[1] is not None and _serum_met(serum[0], serum[1]):
         confirmed = serum[2] is not None and _serum_met(serum[2], serum[1])
         biochemical.append((f"serum M-protein {fmt(serum[1])} -> {fmt(serum[0])} g/dL from nadir", confirmed))
-    if urine_comparable and _urine_met(urine[0], urine[1]):
+    if urine[0] is not None and urine[1] is not None and _urine_met(urine[0], urine[1]):
         confirmed = urine[2] is not None and _urine_met(urine[2], urine[1])
         biochemical.append((f"urine M-protein {fmt(urine[1])} -> {fmt(urine[0])} mg/24 h from nadir", confirmed))
-    if not serum_measurable and not urine_measurable and flc_comparable and _flc_met(flc[0], flc[1]):
+    if (
+        not serum_measurable
+        and not urine_measurable
+        and flc[0] is not None
+        and flc[1] is not None
+        and _flc_met(flc[0], flc[1])
+    ):
         confirmed = flc[2] is not None and _flc_met(flc[2], flc[1])
         biochemical.append((f"involved FLC {fmt(flc[1])} -> {fmt(flc[0])} mg/L from nadir", confirmed))
     # 9.5: only the disease markers can make a relapse `not_met`; haemoglobin, creatinine and calcium are

@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from datetime import date
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Cytogenetics:
 @dataclass(frozen=True)
 class Patient:
     age_years: int  # completed years at the restaging date
-    birth_date: date | None = None
+    birth_date: dt.date | None = None
     sex: str | None = None
     weight_kg: float | None = None
     height_cm: float | None = None
@@ -38,7 +38,7 @@ class Patient:
 
 @dataclass(frozen=True)
 class Diagnosis:
-    date: date
+    date: dt.date
     heavy_chain: str | None = None
     light_chain: str | None = None
     iss_stage: int | None = None
@@ -51,21 +51,21 @@ class DrugExposure:
     """One drug given on a line: start and last dose (None = still ongoing at restaging)."""
 
     name: str
-    start_date: date
-    end_date: date | None
+    start_date: dt.date
+    end_date: dt.date | None
 
 
 @dataclass(frozen=True)
 class Maintenance:
     drugs: tuple[DrugExposure, ...]
-    start_date: date
-    end_date: date | None
+    start_date: dt.date
+    end_date: dt.date | None
 
 
 @dataclass(frozen=True)
 class Transplant:
     type: str  # autologous | allogeneic
-    date: date
+    date: dt.date
 
 
 @dataclass(frozen=True)
@@ -79,13 +79,13 @@ class RefractoryOverride:
 class Line:
     number: int  # 1-based, oldest first
     drugs: tuple[DrugExposure, ...]
-    start_date: date
-    end_date: date | None
+    start_date: dt.date
+    end_date: dt.date | None
     regimen: str | None = None
     transplant: Transplant | None = None
     maintenance: Maintenance | None = None
     best_response: str | None = None
-    progression_date: date | None = None
+    progression_date: dt.date | None = None
     stop_reason: str | None = None
     override: RefractoryOverride | None = None
 
@@ -109,11 +109,11 @@ class Vte:
 
 @dataclass(frozen=True)
 class Restaging:
-    date: date
+    date: dt.date
     serum_m_protein_g_dl: float | None = None
     serum_m_protein_nadir_g_dl: float | None = None
     serum_m_protein_previous_g_dl: float | None = None
-    previous_assessment_date: date | None = None
+    previous_assessment_date: dt.date | None = None
     urine_m_protein_mg_24h: float | None = None
     urine_m_protein_nadir_mg_24h: float | None = None
     urine_m_protein_previous_mg_24h: float | None = None
@@ -167,12 +167,12 @@ class Case:
     preferences: Preferences = Preferences()
 
     @property
-    def today(self) -> date:
+    def today(self) -> dt.date:
         """The restaging date is "today": the engine reads no clock."""
         return self.restaging.date
 
 
-def line_end(case: Case, line: Line) -> tuple[date, str]:
+def line_end(case: Case, line: Line) -> tuple[dt.date, str]:
     """A line's remission ends at its progression date, else the next line's start, else restaging (8)."""
     if line.progression_date:
         return line.progression_date, "progression"
