@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run    - set up .venv, migrate SQLite, load the catalog and demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install the test tools and run the whole suite (unit, integration, browser)"
-	@echo "make lint   - ruff check and ruff format --check"
+	@echo "make lint   - ruff check, ruff format --check and mypy"
 	@echo "make bench  - print engine and page benchmarks"
 
 $(PY):
