@@ -3,7 +3,8 @@
 Browsers' number inputs may hand the server a rewritten string (or an empty one) for "0,2", so every numeric
 clinical input is a text input read here, on the server, and a number is never silently changed in magnitude:
 
-- a decimal point is read as such: "0.2", " 1.5 ", ".5", "-3";
+- a decimal point is always read as the decimal point: "0.2", " 1.5 ", ".5", "-3", and "1.234" is 1.234 (values are
+  stored and written back into the fields with a point, so a point must read the same way every time);
 - a decimal comma is read as the decimal separator ("0,2" -> 0.2, "11,9" -> 11.9), except where it could
   equally be a thousands separator: one to three digits, the first not 0, then a comma and exactly three digits
   ("1,234", "12,500") is refused as ambiguous, because reading it wrongly is a thousandfold error;

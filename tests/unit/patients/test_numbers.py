@@ -4,6 +4,8 @@ never changed in magnitude."""
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from patients import numbers
 
@@ -90,3 +92,39 @@ def test_a_whole_number_refuses_a_fraction_or_a_word(typed, message):
 )
 def test_a_stored_number_is_written_back_in_plain_digits(value, text):
     assert numbers.shown(value) == text
+
+
+decimals = st.decimals(min_value=-100000, max_value=100000, places=4, allow_nan=False, allow_infinity=False)
+
+
+@given(decimals)
+def test_any_number_written_with_a_decimal_point_is_read_exactly(value):
+    assert numbers.parse_decimal(format(value, "f")) == value
+
+
+@given(decimals, st.sampled_from([(",", "."), (" ", ","), ("\u00a0", ","), ("'", "."), (".", ",")]))
+def test_a_number_written_in_any_local_style_is_read_as_that_number_or_refused(value, style):
+    """The safety claim: with thousands grouped by a comma, a space, an apostrophe or a point, and a decimal point
+    or comma, a value is read as itself or refused, never as another number. (One exception, below: a point is
+    always the decimal point, so a single point group is not a thousands group.)"""
+    separator, decimal_mark = style
+    whole, _, fraction = format(abs(value), "f").partition(".")
+    fraction = fraction.rstrip("0")  # 1234.0000 is written 1,234 (or 1 234, 1.234, ...)
+    groups = [whole[max(i - 3, 0) : i] for i in range(len(whole), 0, -3)][::-1]
+    if separator == "." and len(groups) == 2 and not fraction:
+        return  # "1.234": read as 1.234, see the next test
+    typed = ("-" if value < 0 else "") + separator.join(groups) + (decimal_mark + fraction if fraction else "")
+    try:
+        read = numbers.parse_decimal(typed)
+    except numbers.NumberError:
+        return
+    assert read == value, typed
+
+
+def test_a_point_is_always_the_decimal_point():
+    """Values are stored and shown with a decimal point ("1.234" written back into a field must read the same),
+    so a point never groups thousands: "1.234" is 1.234. A point followed by a comma, or two points, is refused."""
+    assert numbers.parse_decimal("1.234") == Decimal("1.234")
+    for typed in ("1.234,5", "1.234.567"):
+        with pytest.raises(numbers.NumberError):
+            numbers.parse_decimal(typed)
