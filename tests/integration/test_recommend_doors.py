@@ -249,3 +249,24 @@ def test_the_api_answers_400_naming_the_valid_pathways(default_catalog, clinicia
     assert response.status_code == 400
     error = response.json()["errors"][0]
     assert error["field"] == "pathway" and "guidelines-2026" in error["message"] and "seed-2025" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe{}", "not UTF-8"),
+        (("{" + '"format": ' + "9" * 5000 + "}").encode(), "thousands of digits"),
+        (("[" * 3000 + "]" * 3000).encode(), "nested too deeply"),
+    ],
+    ids=["not UTF-8", "huge integer", "deep nesting"],
+)
+def test_unusable_files_exit_2_with_a_clear_message(default_catalog, tmp_path, capsys, content, message):
+    path = tmp_path / "case.json"
+    path.write_bytes(content)
+    with pytest.raises(CommandError) as error:
+        call_command("recommend", str(path))
+    assert error.value.returncode == 2 and message in str(error.value)
+    with pytest.raises(SystemExit) as stopped:
+        call_command("import_case", str(path))
+    assert stopped.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err

@@ -37,6 +37,9 @@ class Command(BaseCommand):
             case = json.loads(text)
         except json.JSONDecodeError as exc:
             self._fail([("(root)", f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")])
+        except (ValueError, RecursionError) as exc:  # e.g. an integer of thousands of digits, nesting too deep
+            deep = isinstance(exc, RecursionError)
+            self._fail([("(root)", "nested too deeply" if deep else "a number has thousands of digits")])
         try:
             patient, restaging = services.case_import(case=case, by=importer, mrn=mrn, name=name)
         except services.CaseImportError as exc:

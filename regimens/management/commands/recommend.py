@@ -62,12 +62,17 @@ class Command(BaseCommand):
             text = sys.stdin.read() if case == "-" else Path(case).read_text(encoding="utf-8")
         except OSError as exc:
             raise CommandError(f"{case}: cannot be read ({exc.strerror})", returncode=2) from None
+        except UnicodeDecodeError:
+            raise CommandError(f"{case}: not UTF-8 text (save the case as UTF-8 JSON)", returncode=2) from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise CommandError(
                 f"{case}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", returncode=2
             ) from None
+        except (ValueError, RecursionError) as exc:  # e.g. an integer of thousands of digits, nesting too deep
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else "a number has thousands of digits"
+            raise CommandError(f"{case}: not a usable JSON case ({reason})", returncode=2) from None
         if not isinstance(data, dict):
             raise CommandError(f"{case}: the case must be a JSON object", returncode=2)
         return data
