@@ -90,6 +90,21 @@ def lab_values(restaging) -> list[dict]:
     return rows
 
 
+@register.simple_tag
+def frozen_lab_values(review) -> list[dict]:
+    """The lab values of a saved case as they were frozen: the case's engine-unit values and the values as
+    entered kept beside it, never the live records."""
+    from types import SimpleNamespace
+
+    from patients import units
+
+    frozen = (review.case_json or {}).get("restaging") or {}
+    restaging = SimpleNamespace(
+        values_as_entered=review.values_as_entered or {}, **{name: frozen.get(name) for name in units.FIELDS}
+    )
+    return lab_values(restaging)
+
+
 # Drug class codes of the engine's classification, in words (the catalog's own names may differ in case).
 CLASS_WORDS = {
     "IMiD": "immunomodulatory drug (IMiD)",

@@ -46,3 +46,22 @@ def test_rule_ids_appear_only_in_the_basis_details(clinician_client, patient, re
     assert "rule-code" not in outside
     assert "candidates.setting_list" in main  # still there, in the basis details
     assert "first relapse, lenalidomide-naive or -sensitive" in html  # the setting in words
+
+
+def test_the_saved_case_shows_the_values_as_entered_from_the_frozen_case(
+    clinician_client, clinician, patient, restaging
+):
+    Restaging = type(restaging)
+    Restaging.objects.filter(pk=restaging.pk).update(
+        hemoglobin_g_dl=11.9, values_as_entered={"hemoglobin_g_dl": {"value": 119.0, "unit": "g/L"}}
+    )
+    restaging.refresh_from_db()
+    review = case_review_create(patient=patient, restaging=restaging, by=clinician)
+    html = clinician_client.get(review.get_absolute_url()).content.decode()
+    assert "119 g/L" in html and "11.9 g/dL" in html
+
+
+def test_the_recommendation_page_offers_to_correct_a_completed_restaging(clinician_client, patient, restaging):
+    html = page(clinician_client, patient, restaging)
+    assert reverse("patients:restaging_correct", args=[patient.pk, restaging.pk]) in html
+    assert "Lab values of this restaging" in html
