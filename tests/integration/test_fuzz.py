@@ -24,7 +24,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from patients import services
@@ -207,63 +207,20 @@ def test_the_api_refuses_deep_nesting(clinician_client, kind):
     assert_api_refuses_cleanly(response)
 
 
+def known_failure(body: str | bytes) -> bool:
+    """A body with an integer of more than 308 digits: the known failure of the engine behind the commands
+    and the import (test_*_refuses_a_309_digit_number), kept out of their generated runs so that a long run
+    shows what is new."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    return re.search(r"\d{309}", text) is not None
+
+
 def run_recommend(path: Path, body: str | bytes) -> None:
     path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass"))
     try:
         call_command("recommend", str(path), "--format", "json")
     except CommandError as exc:
         assert exc.returncode == 2, exc
-
-
-def utf8(body: str | bytes) -> bool:
-    try:
-        body.decode("utf-8") if isinstance(body, bytes) else body
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeDecodeError,
-    reason="UnicodeDecodeError traceback, not exit 2, for a case file that is not UTF-8 (e.g. the byte 0x80): "
-    "_read_case in regimens/management/commands/recommend.py catches only OSError around read_text",
-)
-def test_the_recommend_command_refuses_a_file_that_is_not_utf8(db, tmp_path):
-    run_recommend(tmp_path / "case.json", b"\x80")
-
-
-def test_the_recommend_command_exits_0_or_2(default_catalog, tmp_path, capsys):
-    @FUZZ
-    @given(body=case_bodies.filter(utf8))  # not UTF-8: the known failure above
-    def run(body):
-        counted("recommend command")
-        run_recommend(tmp_path / "case.json", body)
-        capsys.readouterr()
-
-    run()
-    report("recommend command")
-
-
-def deep_params(reason: str):
-    """DEEP, with the bodies json.loads cannot read (RecursionError) marked as known failures of a door."""
-    return [
-        pytest.param(kind, marks=pytest.mark.xfail(strict=True, raises=RecursionError, reason=reason))
-        if kind != "case field 900"
-        else kind
-        for kind in DEEP
-    ]
-
-
-@pytest.mark.parametrize(
-    "kind",
-    deep_params(
-        "RecursionError (a traceback, not exit 2) for JSON nested 2,000 deep: _read_case in "
-        "regimens/management/commands/recommend.py catches only json.JSONDecodeError"
-    ),
-)
-def test_the_recommend_command_refuses_deep_nesting(db, tmp_path, capsys, kind):
-    run_recommend(tmp_path / "case.json", DEEP[kind])
 
 
 def run_import(path: Path, body: str | bytes) -> None:
@@ -276,10 +233,74 @@ def run_import(path: Path, body: str | bytes) -> None:
         assert exc.returncode == 2, exc
 
 
+@pytest.mark.parametrize("run", [run_recommend, run_import], ids=["recommend", "import_case"])
+def test_the_commands_refuse_a_file_that_is_not_utf8(db, tmp_path, capsys, run):
+    run(tmp_path / "case.json", b"\x80")
+
+
+def huge_haemoglobin() -> dict:
+    case = copy.deepcopy(CASE)
+    case["restaging"]["hemoglobin_g_dl"] = 10**309  # beyond a float: no JSON number this large is a lab value
+    return case
+
+
+OVERFLOW = (
+    "OverflowError (int too large to convert to float) for restaging.hemoglobin_g_dl = 10**309: "
+    "regimens/engine/caseformat.py converts a number of a field without an upper bound with float(raw) "
+    "after its range check; {door} lets it escape"
+)
+
+
+def test_the_api_refuses_a_309_digit_number(default_catalog, clinician_client):
+    response = clinician_client.post(API, data=to_text(huge_haemoglobin()), content_type="application/json")
+    assert response.status_code == 400
+    assert_api_refuses_cleanly(response)
+
+
+@pytest.mark.xfail(strict=True, raises=OverflowError, reason=OVERFLOW.format(door="manage.py recommend"))
+def test_the_recommend_command_refuses_a_309_digit_number(default_catalog, tmp_path, capsys):
+    run_recommend(tmp_path / "case.json", to_text(huge_haemoglobin()))
+
+
+@pytest.mark.xfail(strict=True, raises=OverflowError, reason=OVERFLOW.format(door="manage.py import_case"))
+def test_the_import_command_refuses_a_309_digit_number(default_catalog, tmp_path, capsys):
+    run_import(tmp_path / "case.json", to_text(huge_haemoglobin()))
+
+
+@pytest.mark.xfail(strict=True, raises=OverflowError, reason=OVERFLOW.format(door="patients.services.case_import"))
+def test_the_import_service_refuses_a_309_digit_number(default_catalog):
+    with pytest.raises(services.CaseImportError):
+        services.case_import(case=huge_haemoglobin(), by=None)
+
+
+@pytest.mark.parametrize("run", [run_recommend, run_import], ids=["recommend", "import_case"])
+def test_the_commands_refuse_a_4301_digit_integer(db, tmp_path, capsys, run):
+    run(tmp_path / "case.json", "1" * 4301)  # beyond Python's digit limit: json.loads raises ValueError
+
+
+def test_the_recommend_command_exits_0_or_2(default_catalog, tmp_path, capsys):
+    @FUZZ
+    @given(body=case_bodies)
+    def run(body):
+        assume(not known_failure(body))
+        counted("recommend command")
+        run_recommend(tmp_path / "case.json", body)
+        capsys.readouterr()
+
+    run()
+    report("recommend command")
+
+
+@pytest.mark.parametrize("kind", DEEP)
+def test_the_recommend_command_refuses_deep_nesting(db, tmp_path, capsys, kind):
+    run_recommend(tmp_path / "case.json", DEEP[kind])
+
+
 def test_the_import_command_exits_0_or_2(default_catalog, tmp_path, capsys):
     @FUZZ
     @given(body=case_bodies)
     def run(body):
+        assume(not known_failure(body))
         counted("import_case command")
         run_import(tmp_path / "case.json", body)
         capsys.readouterr()
@@ -288,13 +309,7 @@ def test_the_import_command_exits_0_or_2(default_catalog, tmp_path, capsys):
     report("import_case command")
 
 
-@pytest.mark.parametrize(
-    "kind",
-    deep_params(
-        "RecursionError (a traceback, not exit 2) for JSON nested 2,000 deep: handle() in "
-        "patients/management/commands/import_case.py catches only json.JSONDecodeError"
-    ),
-)
+@pytest.mark.parametrize("kind", DEEP)
 def test_the_import_command_refuses_deep_nesting(db, request, tmp_path, capsys, kind):
     if kind == "case field 900":
         request.getfixturevalue("default_catalog")  # this one is read, then validated against the catalog
@@ -315,6 +330,7 @@ def test_the_import_service_stores_or_raises_case_import_error(default_catalog, 
     @FUZZ
     @given(case=st.one_of(mutated_cases(), json_values))
     def run(case):
+        assume(not known_failure(to_text(case)))
         counted("import service")
         try:
             services.case_import(case=case, by=clinician)
@@ -517,6 +533,21 @@ def test_the_case_import_form_never_answers_500(default_catalog, clinician_clien
 
     run()
     report("case import form")
+
+
+def test_the_correction_form_never_answers_500(default_catalog, clinician_client):
+    from tests.factories.patients import RestagingFactory
+
+    @FUZZ
+    @given(data=posts({"reason": "The haemoglobin was typed in the wrong unit."}))
+    def run(data):
+        counted("correction form")
+        restaging = RestagingFactory()
+        url = reverse("patients:restaging_correct", args=[restaging.patient_id, restaging.pk])
+        assert_form_answer(clinician_client.post(url, data))
+
+    run()
+    report("correction form")
 
 
 STEPS = ["markers", "marrow", "imaging", "fitness", "organs", "preferences", "review"]

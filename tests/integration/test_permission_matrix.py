@@ -3,11 +3,13 @@ that a GET with valid object ids gives today.
 
 - EXPECTED has one row per URL name outside the admin, one outcome per role (anonymous, clinician, board member,
   catalog editor, superuser).
-- The admin is covered by a rule, not row by row (see admin_expected): anonymous users and users who are not
-  staff (clinician, board member) are sent to the admin's login page on every admin URL; the catalog editor and
-  the superuser get what ADMIN_MODELS grants them per registered model ("edit": every model page answers 200;
-  "view": the list, the change page (read-only), its history answer 200 and add/delete answer 403; "none":
-  every model page answers 403); the site-wide admin pages are rows of ADMIN_SITE.
+- The admin is covered by a rule, not row by row (see `expected`): on every page of a registered model,
+  anonymous users are sent to the login page (the login-required middleware answers before the admin) and users
+  who are not staff (clinician, board member) to the admin's login page; the catalog editor and the superuser
+  get 200 on the model pages ADMIN_MODELS grants them (EDIT: list, add, change, delete, history; VIEW: list,
+  read-only change page, history) and 403 on the others; the old change-page address (<object id>/) redirects
+  any staff user. The site-wide admin pages (index, login, logout, password change, autocomplete, ...) are rows
+  of ADMIN_SITE. A new admin model, or a new admin page, fails until it is added there.
 - A URL that neither table knows fails the test and names the row to add: a new view needs an entry here.
 
 Outcomes: ok (200), login (302 to the login page), admin_login (302 to the admin's login page), redirect (any
@@ -270,6 +272,8 @@ class World:
             "object_id": self.patient.pk,
         }
         params = list(pattern.pattern.regex.groupindex)
+        unknown = [p for p in params if p not in values]
+        assert not unknown, f"{key} ({route}): give World.url a valid sample value for {unknown}"
         return reverse(key, kwargs={p: values[p] for p in params})
 
     def instance(self, label: str):
