@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,9 @@ from .facts import (
 
 CASE_FORMAT = "myeloma-cds-case/1"
 _MISSING = object()
+
+
+_LARGEST_FLOAT = sys.float_info.max  # a JSON integer beyond it cannot be a number the engine reads
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,9 @@ class _Parser:
             return None
         if kind == "int" and not isinstance(raw, int):
             self.err(where, "must be an integer")
+            return None
+        if isinstance(raw, int) and kind != "int" and abs(raw) > _LARGEST_FLOAT:
+            self.err(where, "is too large to be a measurement")  # float(raw) would overflow
             return None
         low, high = spec[1], spec[2]
         if kind == "pos" and raw <= 0:

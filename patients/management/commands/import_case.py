@@ -44,6 +44,8 @@ class Command(BaseCommand):
             patient, restaging = services.case_import(case=case, by=importer, mrn=mrn, name=name)
         except services.CaseImportError as exc:
             self._fail(exc.errors)
+        except LookupError as exc:  # no catalog loaded yet
+            self._fail([("(catalog)", str(exc))])
         self.stdout.write(
             f"Imported {patient.name} (MRN {patient.mrn}, patient {patient.pk}): "
             f"{patient.lines.count()} line(s), restaging of {restaging.date.isoformat()} ({restaging.pk})."

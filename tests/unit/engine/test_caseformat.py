@@ -322,3 +322,13 @@ def test_output_lists_and_keys_match_the_case_format() -> None:
 def test_crcl_rounded_to_one_decimal() -> None:
     value = run(case(patient={"weight_kg": 77.3}))["classification"]["creatinine_clearance_ml_min"]
     assert value == round(value, 1)
+
+
+@pytest.mark.parametrize("value", [10**309, -(10**309)])
+def test_an_integer_beyond_any_float_is_a_field_error_not_a_crash(value) -> None:
+    data = case(restaging={"ldh_u_l": value})
+    with pytest.raises(CaseFormatError) as info:
+        run(data)
+    assert [(e.field, e.message) for e in info.value.errors] == [
+        ("restaging.ldh_u_l", "is too large to be a measurement")
+    ]
