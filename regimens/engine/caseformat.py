@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +33,13 @@ CASE_FORMAT = "myeloma-cds-case/1"
 _MISSING = object()
 
 
-_LARGEST_FLOAT = sys.float_info.max  # a JSON integer beyond it cannot be a number the engine reads
+def _fits_a_float(value: int) -> bool:
+    """A JSON integer beyond the largest float cannot be a number the engine reads (float() would overflow)."""
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -165,8 +170,8 @@ class _Parser:
         if kind == "int" and not isinstance(raw, int):
             self.err(where, "must be an integer")
             return None
-        if isinstance(raw, int) and kind != "int" and abs(raw) > _LARGEST_FLOAT:
-            self.err(where, "is too large to be a measurement")  # float(raw) would overflow
+        if isinstance(raw, int) and kind != "int" and not _fits_a_float(raw):
+            self.err(where, "is too large to be a measurement")
             return None
         low, high = spec[1], spec[2]
         if kind == "pos" and raw <= 0:
