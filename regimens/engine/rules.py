@@ -284,16 +284,6 @@ _RULES = (
     Rule("exclude.cardiac", "algorithm 3; rules.md R9.5", "Heart failure NYHA III-IV: no carfilzomib."),
     Rule("exclude.not_available", "algorithm 3", "CAR-T is not available to this patient."),
     Rule("exclude.not_for_setting", "algorithm 3", "Eligible, but on no list for this patient's setting."),
-    Rule(
-        "candidates.trial_option",
-        "algorithm 9.3",
-        "Investigational regimens are never options; listed and eligible, they are clinical-trial options.",
-    ),
-    Rule(
-        "caution.outside_trial_population",
-        "algorithm 9.4",
-        "The option's evidence trial did not enrol a condition this patient has.",
-    ),
     Rule("rank.catalog_order", "algorithm 4, 7", "Eligible candidates keep the catalog's order and tier."),
     Rule(
         "rank.neuropathy",
