@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "axes",
     "regimens",
     "patients",
+    "board",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("catalog/", include("regimens.urls")),
     path("patients/", include("patients.urls")),
+    path("board/", include("board.urls")),
     path("api/v1/recommend", recommend_api.recommend, name="api-recommend"),
     path("admin/", admin.site.urls),
 ]

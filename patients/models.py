@@ -93,10 +93,13 @@ class RestagingStatus(models.TextChoices):
 
 
 class ReviewStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    READY_FOR_BOARD = "ready_for_board", "Ready for the tumour board"
+    """Where a saved case stands at the tumour board; only the board services move it (board/services.py)."""
+
+    READY_FOR_BOARD = "ready_for_board", "Ready for board"
+    SCHEDULED = "scheduled", "Scheduled"
     DISCUSSED = "discussed", "Discussed"
     DECIDED = "decided", "Decided"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class AccessAction(models.TextChoices):
@@ -104,6 +107,7 @@ class AccessAction(models.TextChoices):
     CREATE = "create", "Created"
     UPDATE = "update", "Updated"
     EXPORT = "export", "Exported"
+    PRINT = "print", "Printed (PDF)"
 
 
 # --- field and constraint helpers ----------------------------------------------------------------------------
@@ -675,7 +679,9 @@ class CaseReview(models.Model):
     label_jurisdiction = models.CharField(max_length=2)
     # The catalog pathway (order of options) the recommendation ran on; blank for cases saved before pathways.
     pathway = models.CharField("Pathway", max_length=40, blank=True, default="")
+    # Not frozen: the board workflow moves the status on (and back, when a case leaves a meeting's agenda).
     status = models.CharField(max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.READY_FOR_BOARD)
+    withdrawal_reason = models.CharField("Reason for withdrawing", max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()
@@ -687,6 +693,14 @@ class CaseReview(models.Model):
             _choice("case_review", "status", ReviewStatus, blank=False),
             models.CheckConstraint(condition=~Q(engine_version=""), name="case_review_engine_version_set"),
             models.CheckConstraint(condition=~Q(catalog_release=""), name="case_review_catalog_release_set"),
+            # A second "save for tumour board" of the same restaging, release and pathway opens the first one.
+            models.UniqueConstraint(
+                fields=["restaging", "catalog_release", "pathway"], name="case_review_one_per_restaging_release"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReviewStatus.WITHDRAWN) | ~Q(withdrawal_reason=""),
+                name="case_review_withdrawal_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -697,12 +711,16 @@ class CaseReview(models.Model):
 
 
 class AccessLog(models.Model):
-    """Who viewed, created, changed or exported which patient record or saved case, and when."""
+    """Who viewed, created, changed, exported or printed which patient record, saved case or board meeting, and
+    when. A row names a patient, a board meeting, or both (a meeting's agenda logs one row per case on it)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="access_logs")
+    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="access_logs")
     case_review = models.ForeignKey(
         CaseReview, null=True, blank=True, on_delete=models.PROTECT, related_name="access_logs"
+    )
+    meeting = models.ForeignKey(
+        "board.BoardMeeting", null=True, blank=True, on_delete=models.PROTECT, related_name="access_logs"
     )
     action = models.CharField(max_length=8, choices=AccessAction.choices)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -710,7 +728,13 @@ class AccessLog(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["patient", "-at"])]
-        constraints = [_choice("access_log", "action", AccessAction, blank=False)]
+        constraints = [
+            _choice("access_log", "action", AccessAction, blank=False),
+            models.CheckConstraint(
+                condition=Q(patient__isnull=False) | Q(meeting__isnull=False), name="access_log_names_what"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.action} {self.patient} at {self.at:%Y-%m-%d %H:%M}"
+        what = self.patient if self.patient_id else self.meeting
+        return f"{self.user} {self.action} {what} at {self.at:%Y-%m-%d %H:%M}"

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -428,31 +428,50 @@ def case_from_records(patient: Patient, restaging: Restaging) -> dict[str, Any]:
 # --- saved cases ------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def case_review_create(*, patient: Patient, restaging: Restaging, by: AbstractBaseUser) -> CaseReview:
-    """Freeze the case and its recommendation for the tumour board. Raises CaseFormatError for a case the
-    engine refuses. There is no update: a saved case review never changes."""
+    """The saved case of this restaging: `case_review_save` without saying whether it was new."""
+    return case_review_save(patient=patient, restaging=restaging, by=by)[0]
+
+
+def case_review_save(*, patient: Patient, restaging: Restaging, by: AbstractBaseUser) -> tuple[CaseReview, bool]:
+    """Freeze the case and its recommendation for the tumour board; returns (saved case, whether it is new).
+
+    One saved case per restaging, catalog release and pathway (a database constraint): saving again, or two
+    people saving at once, opens the case saved first. Raises CaseFormatError for a case the engine refuses.
+    There is no update: a saved case never changes.
+    """
     if restaging.patient_id != patient.pk:
         raise ValueError("The restaging belongs to another patient.")
     if restaging.status != RestagingStatus.COMPLETE:
         raise ValidationError("Complete the restaging before saving the case for the tumour board.")
     case = case_from_records(patient, restaging)
     result = recommend_case(case)
-    review = CaseReview.objects.create(
-        patient=patient,
-        restaging=restaging,
-        case_json=case,
-        result_json=result,
-        classification_overrides=copy.deepcopy(restaging.classification_overrides),
-        values_as_entered=copy.deepcopy(restaging.values_as_entered),
-        engine_version=result["engine_version"],
-        catalog_release=result["catalog_version"],
-        label_jurisdiction=result["label_jurisdiction"],
-        pathway=(result.get("pathway") or {}).get("code", ""),
-        created_by=by,
-    )
-    access_log(user=by, patient=patient, action=AccessAction.CREATE, case_review=review)
-    return review
+    key = {
+        "restaging": restaging,
+        "catalog_release": result["catalog_version"],
+        "pathway": (result.get("pathway") or {}).get("code", ""),
+    }
+    existing = CaseReview.objects.filter(**key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            review = CaseReview.objects.create(
+                patient=patient,
+                case_json=case,
+                result_json=result,
+                classification_overrides=copy.deepcopy(restaging.classification_overrides),
+                values_as_entered=copy.deepcopy(restaging.values_as_entered),
+                engine_version=result["engine_version"],
+                label_jurisdiction=result["label_jurisdiction"],
+                created_by=by,
+                **key,
+            )
+            access_log(user=by, patient=patient, action=AccessAction.CREATE, case_review=review)
+    except IntegrityError:
+        # Someone saved the same case a moment earlier: theirs is the saved case.
+        return CaseReview.objects.get(**key), False
+    return review, True
 
 
 # --- case file -> records ---------------------------------------------------------------------------------

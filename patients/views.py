@@ -247,11 +247,25 @@ def case_review_create(request: HttpRequest, pk: int, restaging_pk: int) -> Http
 
     restaging = _restaging_or_404(pk, restaging_pk)
     try:
-        review = services.case_review_create(patient=restaging.patient, restaging=restaging, by=request.user)
+        review, created = services.case_review_save(patient=restaging.patient, restaging=restaging, by=request.user)
     except (CaseFormatError, ValidationError) as exc:
         messages.error(request, f"The case could not be saved: {exc}")
         return redirect("patients:restaging", pk, restaging_pk)
-    messages.success(request, "The case was saved for the tumour board, exactly as shown.")
+    if created:
+        messages.success(request, "The case was saved for the tumour board, exactly as shown.")
+    elif review.case_json != services.case_from_records(restaging.patient, restaging):
+        messages.warning(
+            request,
+            f"This restaging was already saved on {review.created_at:%Y-%m-%d} with the same catalog release and "
+            "pathway; that saved case is shown. The lines of therapy have changed since: to take today's records "
+            "to the board, correct the restaging and save the corrected one.",
+        )
+    else:
+        messages.info(
+            request,
+            f"This case was already saved on {review.created_at:%Y-%m-%d} with the same catalog release and "
+            "pathway; that saved case is shown (nothing was saved twice).",
+        )
     return redirect(review)
 
 

@@ -1,0 +1,136 @@
+"""Reads of the tumour board, each a fixed number of queries whatever the number of cases or meetings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import CharField, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from board.models import AgendaItem, BoardDecision, BoardMeeting
+from patients.models import CaseReview, ReviewStatus
+
+# Work-list sort keys (as in the URL) -> ordering.
+WORKLIST_SORTS = {
+    "saved": ["-created_at", "-id"],
+    "patient": [Lower("patient__name"), "id"],
+    "status": ["status", "-created_at"],
+    "meeting": [F("meeting_starts_at").asc(nulls_last=True), "-created_at"],
+    "setting": ["setting", "-created_at"],
+    "risk": ["risk", "-created_at"],
+}
+
+
+def worklist(
+    *,
+    query: str = "",
+    status: str = "",
+    setting: str = "",
+    risk: str = "",
+    meeting: int | None = None,
+    sort: str = "saved",
+) -> QuerySet[CaseReview]:
+    """Saved cases for the board's work list with their patient, who saved them and their latest meeting."""
+    latest_item = AgendaItem.objects.filter(case_review=OuterRef("pk")).order_by("-meeting__starts_at", "-id")
+    cases = (
+        CaseReview.objects.select_related("patient", "created_by")
+        .annotate(
+            setting=KT("result_json__classification__setting"),
+            risk=KT("result_json__classification__risk"),
+            meeting_id=Subquery(latest_item.values("meeting_id")[:1]),
+            meeting_title=Subquery(latest_item.values("meeting__title")[:1], output_field=CharField()),
+            meeting_starts_at=Subquery(latest_item.values("meeting__starts_at")[:1]),
+        )
+        .defer("case_json", "result_json", "values_as_entered", "classification_overrides")
+    )
+    if query:
+        cases = cases.filter(Q(patient__name__icontains=query) | Q(patient__mrn__icontains=query))
+    if status in ReviewStatus.values:
+        cases = cases.filter(status=status)
+    if setting:
+        cases = cases.filter(result_json__classification__setting=setting)
+    if risk:
+        cases = cases.filter(result_json__classification__risk=risk)
+    if meeting is not None:
+        cases = cases.filter(agenda_items__meeting_id=meeting)
+    return cases.order_by(*WORKLIST_SORTS.get(sort, WORKLIST_SORTS["saved"]))
+
+
+def meeting_list(*, upcoming: bool | None = None) -> QuerySet[BoardMeeting]:
+    meetings = BoardMeeting.objects.select_related("chair").annotate(case_count=Count("items"))
+    if upcoming is True:
+        return meetings.filter(starts_at__gte=timezone.now()).order_by("starts_at", "id")
+    if upcoming is False:
+        return meetings.filter(starts_at__lt=timezone.now())
+    return meetings
+
+
+def meeting_detail(pk: int) -> BoardMeeting:
+    """A meeting with its chair, attendees and ordered agenda (each case with its patient and decisions)."""
+    items = AgendaItem.objects.select_related("case_review__patient", "case_review__created_by", "added_by").order_by(
+        "position", "id"
+    )
+    return (
+        BoardMeeting.objects.select_related("chair", "created_by", "cloned_from")
+        .prefetch_related(
+            "attendees",
+            Prefetch("items", queryset=items),
+            Prefetch("decisions", queryset=BoardDecision.objects.select_related("decided_by")),
+        )
+        .get(pk=pk)
+    )
+
+
+def upcoming_meetings_for_choice() -> QuerySet[BoardMeeting]:
+    """Meetings a case can be submitted to: those still to come, soonest first."""
+    return BoardMeeting.objects.filter(starts_at__gte=timezone.now()).order_by("starts_at", "id")
+
+
+@dataclass
+class CaseFile:
+    """A saved case as the board sees it: the frozen case, its agenda history and its decision chain."""
+
+    case: CaseReview
+    agenda: list[AgendaItem]
+    decisions: list[BoardDecision]  # oldest first: the original, then each amendment
+
+    @property
+    def decision(self) -> BoardDecision | None:
+        """The decision in force (the latest amendment, or the original)."""
+        return self.decisions[-1] if self.decisions else None
+
+    @property
+    def result(self) -> dict[str, Any]:
+        return self.case.result_json
+
+    @property
+    def meeting(self) -> BoardMeeting | None:
+        """The meeting the case was presented at, or is to be: the latest on its agenda history."""
+        return self.agenda[-1].meeting if self.agenda else None
+
+
+def case_file(pk: int) -> CaseFile:
+    """Raises CaseReview.DoesNotExist. Four queries: the case, its restaging's lines, agenda, decisions."""
+    case = CaseReview.objects.select_related("patient", "restaging", "created_by").get(pk=pk)
+    agenda = list(
+        AgendaItem.objects.filter(case_review=case)
+        .select_related("meeting__chair")
+        .prefetch_related("meeting__attendees")
+        .order_by("meeting__starts_at", "id")
+    )
+    decisions = list(
+        BoardDecision.objects.filter(case_review=case)
+        .select_related("decided_by", "meeting")
+        .prefetch_related("attendees_present")
+        .order_by("decided_at", "id")
+    )
+    return CaseFile(case=case, agenda=agenda, decisions=decisions)
+
+
+def current_decisions(cases: list[CaseReview]) -> dict[int, BoardDecision]:
+    """The decision in force for each of these cases (one query)."""
+    decisions = BoardDecision.objects.filter(case_review__in=cases, amendment__isnull=True).select_related("decided_by")
+    return {decision.case_review_id: decision for decision in decisions}

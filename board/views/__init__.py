@@ -1,0 +1,1 @@
+"""Views of the tumour board, one module per part; board/urls.py joins their routes."""

@@ -1,0 +1,5 @@
+"""Tumour board pages: meetings (being built)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
