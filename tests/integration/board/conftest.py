@@ -40,7 +40,7 @@ def superuser(db):
 
 
 @pytest.fixture
-def meeting(clinician, board_member):
+def meeting(default_catalog, clinician, board_member):
     return services.meeting_create(
         data={
             "title": "Myeloma tumour board",

@@ -177,7 +177,31 @@ def test_a_case_review_freezes_the_case_and_the_answer(patient, restaging, clini
     assert review.catalog_release == default_catalog.label
     assert review.status == "ready_for_board" and review.created_by == clinician
     assert AccessLog.objects.filter(case_review=review, action="create").exists()
-    assert not [name for name in dir(services) if name.startswith("case_review_") and name != "case_review_create"]
+    # Only ways to create one: nothing in the services updates a saved case.
+    assert {name for name in dir(services) if name.startswith("case_review_")} == {
+        "case_review_create",
+        "case_review_save",
+    }
+
+
+def test_saving_the_same_restaging_again_opens_the_saved_case(patient, restaging, clinician, board_member):
+    first, created = services.case_review_save(patient=patient, restaging=restaging, by=clinician)
+    again, created_again = services.case_review_save(patient=patient, restaging=restaging, by=board_member)
+    assert created and not created_again
+    assert again.pk == first.pk and again.created_by == clinician
+    assert CaseReview.objects.filter(restaging=restaging).count() == 1
+
+
+def test_the_database_refuses_a_second_saved_case_of_one_restaging_release_and_pathway(patient, restaging, clinician):
+    from django.db import IntegrityError, transaction
+
+    first = services.case_review_create(patient=patient, restaging=restaging, by=clinician)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CaseReview.objects.create(
+            patient=patient, restaging=restaging, case_json=first.case_json, result_json=first.result_json,
+            engine_version=first.engine_version, catalog_release=first.catalog_release,
+            label_jurisdiction=first.label_jurisdiction, pathway=first.pathway, created_by=clinician,
+        )  # fmt: skip
 
 
 def test_a_draft_cannot_be_saved_for_the_board(patient, clinician):
