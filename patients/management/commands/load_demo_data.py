@@ -1,15 +1,18 @@
 """Demo users, one per role, and a handful of realistic demo patients, for trying the product locally.
 Refuses to run on a production server."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from patients import services
 from patients.demo import DEMO_PATIENTS
-from patients.models import Patient
+from patients.models import Patient, RestagingStatus
 
 # username, password, first name, last name, group, staff?, superuser?
 DEMO_USERS = [
@@ -41,6 +44,7 @@ class Command(BaseCommand):
             if group:
                 user.groups.set([Group.objects.get(name=group)])
         self._patients(User.objects.get(username="clinician"))
+        self._board(User.objects.get(username="clinician"), User.objects.get(username="board"))
         if not quiet_logins:
             self.stdout.write("Demo logins (development only):")
             for username, password, *_rest, group, _staff, superuser in DEMO_USERS:
@@ -59,3 +63,54 @@ class Command(BaseCommand):
                 raise CommandError(f"Demo patient {mrn} is invalid: {exc}") from None
             created += 1
         self.stdout.write(f"Demo patients: {created} created, {len(DEMO_PATIENTS) - created} already present.")
+
+    def _board(self, clinician, board) -> None:
+        """This morning's tumour board with three saved cases on its agenda, one already decided off the
+        recommendation with its reason, so a new user sees a board at work. Once: kept when it exists."""
+        from board import services as board_services
+        from board.models import BoardMeeting
+
+        if BoardMeeting.objects.filter(title=DEMO_MEETING_TITLE).exists():
+            self.stdout.write("Demo tumour board: already present.")
+            return
+        cases = {}
+        for mrn in DEMO_MEETING_CASES:
+            patient = Patient.objects.get(mrn=mrn)
+            restaging = patient.restagings.filter(status=RestagingStatus.COMPLETE).order_by("-date").first()
+            cases[mrn] = services.case_review_save(patient=patient, restaging=restaging, by=clinician)[0]
+        today = timezone.localdate()
+        meeting = board_services.meeting_create(
+            data={
+                "title": DEMO_MEETING_TITLE,
+                "starts_at": timezone.make_aware(dt.datetime.combine(today, dt.time(8, 0))),
+                "location": "Haematology seminar room 2, or the hospital's video link",
+                "chair": board,
+                "attendees": [board, clinician],
+                "guests": "Dr Sofia Marin (radiology)\nNadia Bauer (clinical pharmacist)",
+            },
+            by=clinician,
+        )
+        for case in cases.values():
+            board_services.agenda_add(meeting=meeting, case=case, by=clinician)
+        board_services.decision_record(
+            case=cases[DEMO_DECIDED_CASE],
+            data=board_services.DecisionInput(
+                kind="palliative_care",
+                off_reason="patient_preference",
+                off_reason_text=(
+                    "After hearing the options she declines intensive inpatient chemotherapy and further "
+                    "lines; she chooses symptom-directed care close to home."
+                ),
+                rationale="Refer to the palliative care team; transfusion and analgesia support; review in 4 weeks.",
+                attendees_present=(board, clinician),
+                guests_present="Dr Sofia Marin (radiology)",
+            ),
+            by=board,
+            meeting=meeting,
+        )
+        self.stdout.write(f"Demo tumour board: {meeting} with {len(cases)} cases, one decided.")
+
+
+DEMO_MEETING_TITLE = "Myeloma tumour board (demo)"
+DEMO_MEETING_CASES = ["DEMO-0002", "DEMO-0006", "DEMO-0005"]
+DEMO_DECIDED_CASE = "DEMO-0006"

@@ -46,7 +46,21 @@ def test_a_demo_patient_can_be_saved_for_the_board(demo, client):
     assert (
         client.post(reverse("login"), {"username": "clinician", "password": "demo-clinician-pass"}).status_code == 302
     )
-    patient = demo["DEMO-0002"]
+    patient = demo["DEMO-0001"]  # not on the demo board's agenda
+    assert not CaseReview.objects.filter(patient=patient).exists()
     restaging = patient.restagings.get()
     response = client.post(reverse("patients:review_create", args=[patient.pk, restaging.pk]))
-    assert response.status_code == 302 and CaseReview.objects.filter(patient=patient).exists()
+    assert response.status_code == 302 and CaseReview.objects.filter(patient=patient).count() == 1
+
+
+def test_the_demo_board_has_a_meeting_with_three_cases_one_decided_off_the_recommendation(demo):
+    from board.models import BoardMeeting
+
+    meeting = BoardMeeting.objects.get()  # loading twice made one meeting
+    cases = [item.case_review for item in meeting.items.select_related("case_review__patient")]
+    assert [case.patient.mrn for case in cases] == ["DEMO-0002", "DEMO-0006", "DEMO-0005"]
+    assert [case.status for case in cases] == ["scheduled", "decided", "scheduled"]
+    decision = cases[1].decisions.get()
+    assert decision.concordance == "off_list" and decision.off_reason == "patient_preference"
+    assert decision.off_reason_text and decision.meeting == meeting
+    assert set(meeting.attendees.values_list("username", flat=True)) == {"board", "clinician"}
