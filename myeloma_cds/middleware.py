@@ -19,3 +19,28 @@ class SessionIdleRenewalMiddleware:
             if now - request.session.get("_renewed_at", 0) >= RENEW_AFTER_SECONDS:
                 request.session["_renewed_at"] = now  # marks the session modified: saved with a new expiry
         return self.get_response(request)
+
+
+# Features no page of the product uses: the browser refuses them to every page and to anything a page embeds.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), xr-spatial-tracking=()"
+)
+
+
+class PrivateResponseMiddleware:
+    """Pages seen by a logged-in user may hold patient data: no browser, proxy or back-button cache keeps them
+    (`Cache-Control: no-store`). Every response carries the Permissions-Policy above. Static files, served by
+    WhiteNoise before this middleware, stay cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "no-store, private"
+            response["Pragma"] = "no-cache"
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response

@@ -58,6 +58,24 @@ def test_security_headers_are_sent(client, clinician, url_name):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+@pytest.mark.parametrize("url_name", ["home", "patients:list", "board:worklist"])
+def test_pages_seen_logged_in_are_never_cached(clinician_client, url_name):
+    response = clinician_client.get(reverse(url_name))
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store, private"
+
+
+def test_every_response_refuses_camera_microphone_and_location(client):
+    policy = client.get(reverse("login")).headers["Permissions-Policy"]
+    assert "camera=()" in policy and "microphone=()" in policy and "geolocation=()" in policy
+
+
+def test_the_health_check_is_exempt_from_the_https_redirect(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(reverse("healthz")).status_code == 200
+    assert client.get(reverse("login")).status_code == 301
+
+
 def test_pages_have_no_inline_script_or_style(clinician_client):
     html = clinician_client.get(reverse("home")).content.decode()
     assert "<script>" not in html and "<style" not in html and " style=" not in html
