@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bench browser-deps clean help
+.PHONY: run test lint format bench browser-deps pdf-deps clean help
 
 help:
 	@echo "make run    - set up .venv, migrate SQLite, load the catalog and demo data, serve on http://$(HOST):$(PORT)"
@@ -28,7 +28,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
 
-run: $(VENV)/.runtime-installed
+run: $(VENV)/.runtime-installed pdf-deps
 	DEBUG=true $(PY) manage.py migrate --no-input
 	DEBUG=true $(PY) manage.py load_catalog --keep-edits
 	DEBUG=true $(PY) manage.py load_demo_data
@@ -46,7 +46,23 @@ browser-deps:
 	  fi; \
 	fi
 
-test: $(VENV)/.dev-installed browser-deps
+# The board's PDFs: WeasyPrint lays them out with Debian's Pango and DejaVu fonts; poppler-utils (pdftoppm) turns
+# them into pictures to look at. Install what is missing when we may (root).
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+pdf-deps:
+	@missing=""; \
+	for pkg in $(PDF_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "The PDFs need Debian's packages$$missing: install them (apt-get install$$missing)."; exit 1; \
+	  fi; \
+	fi
+
+test: $(VENV)/.dev-installed browser-deps pdf-deps
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 # mypy reads its files and strictness from [tool.mypy] in pyproject.toml; DEBUG=true lets the settings import.
