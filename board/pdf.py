@@ -145,7 +145,7 @@ def _value_text(name: str, value: Any, entered: dict[str, Any] | None) -> tuple[
     if isinstance(value, bool):
         return _label(name), _yes_no(value)
     if name in CHOICE_WORDS:
-        return _label(name), CHOICE_WORDS[name].get(value, str(value))
+        return _label(name), CHOICE_WORDS[name].get(value, str(value)).lower()
     if name == "heart_failure_nyha":
         return "Heart failure", "none" if value == 0 else f"NYHA class {value}"
     return _label(name), _number(value)
@@ -176,7 +176,7 @@ def restaging_values(case: CaseReview) -> tuple[list[Value], list[str]]:
 
 def _finding(name: str, value: Any) -> str:
     if name == "del_1p32":
-        return CHOICE_WORDS["del_1p32"].get(value, NOT_RECORDED) if value else "not tested"
+        return CHOICE_WORDS["del_1p32"].get(value, NOT_RECORDED).lower() if value else "not tested"
     if name == "del_17p_clonal_fraction_pct":
         return f"{_number(value)} %" if value is not None else "–"
     return {True: "positive", False: "negative"}.get(value, "not tested")
