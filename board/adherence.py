@@ -137,8 +137,8 @@ def _counts(decisions: QuerySet[BoardDecision], group: Any = None) -> list[tuple
     if group is None:
         rows = decisions.values("concordance").annotate(n=Count("id")).order_by("concordance")
         return [(None, row["concordance"], row["n"]) for row in rows]
-    grouped = decisions.annotate(group=group).values("group", "concordance").annotate(n=Count("id"))
-    return [(row["group"], row["concordance"], row["n"]) for row in grouped.order_by("group", "concordance")]
+    grouped = decisions.annotate(bucket=group).values("bucket", "concordance").annotate(n=Count("id"))
+    return [(row["bucket"], row["concordance"], row["n"]) for row in grouped.order_by("bucket", "concordance")]
 
 
 def _setting_words(code: str | None) -> str:
