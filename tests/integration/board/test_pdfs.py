@@ -369,3 +369,16 @@ def test_the_summary_asks_only_for_local_static_files(board_client, scheduled_ca
     root = pdf.static_root().resolve()
     assert asked, "the logo comes from the static directory"
     assert all(Path(url.removeprefix("file://")).resolve().is_relative_to(root) for url in asked)
+
+
+def test_markup_in_a_name_prints_as_text_and_an_mrn_makes_a_safe_file_name(board_client, scheduled_case):
+    patient = scheduled_case.patient
+    patient.name, patient.mrn = "Ada <b>Lovelace</b>", 'A"1/2 3'
+    patient.save(update_fields=["name", "mrn"])
+
+    response = board_client.get(summary_url(scheduled_case))
+
+    assert "Ada <b>Lovelace</b>" in text(response)
+    assert (
+        response["Content-Disposition"] == f'attachment; filename="case-A-1-2-3-{timezone.localdate().isoformat()}.pdf"'
+    )
