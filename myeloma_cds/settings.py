@@ -256,6 +256,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs each rendering step at INFO; its warnings and errors still show.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # Django's own configuration gives these loggers a handler too: they go to the root's handler only,
         # so each line is printed once.
         "django": {"handlers": [], "propagate": True},
