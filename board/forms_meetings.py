@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import lazy
 
 from board.models import BoardMeeting
 from patients.models import CaseReview, ReviewStatus
@@ -64,12 +65,16 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs, format=DATETIME_LOCAL)
 
 
+# Lazy: the time zone is read when the form is shown, not when this module is imported.
+_local_time_help = lazy(lambda: f"Local time ({settings.TIME_ZONE}), 24-hour clock.", str)
+
+
 def datetime_field(label: str) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
         widget=DateTimeLocalInput(),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        help_text=f"Local time ({settings.TIME_ZONE}), 24-hour clock.",
+        help_text=_local_time_help(),
     )
 
 
@@ -94,16 +99,21 @@ class WorklistFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, meetings: Iterable[BoardMeeting], **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        self.fields["status"].choices = [("", "Any status"), *ReviewStatus.choices]
-        self.fields["setting"].choices = [("", "Any setting")] + [
-            (code, _capitalised(words)) for code, words in SETTING_NAMES.items()
-        ]
-        self.fields["risk"].choices = [("", "Any risk"), *RISK_WORDS.items()]
-        self.fields["meeting"].choices = [("", "Any meeting")] + [
-            (meeting.pk, f"{meeting.title} ({timezone.localtime(meeting.starts_at):%Y-%m-%d})") for meeting in meetings
-        ]
-        for name in ("status", "setting", "risk", "meeting"):
-            self.fields[name].widget.attrs["class"] = "form-select"
+        choices: dict[str, list[tuple[Any, str]]] = {
+            "status": [("", "Any status"), *ReviewStatus.choices],
+            "setting": [("", "Any setting")] + [(code, _capitalised(words)) for code, words in SETTING_NAMES.items()],
+            "risk": [("", "Any risk"), *RISK_WORDS.items()],
+            "meeting": [("", "Any meeting")]
+            + [
+                (meeting.pk, f"{meeting.title} ({timezone.localtime(meeting.starts_at):%Y-%m-%d})")
+                for meeting in meetings
+            ],
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = options
+            field.widget.attrs["class"] = "form-select"
 
     def filters(self) -> dict[str, Any]:
         """The valid filters, for selectors.worklist (an invalid one is left out)."""
@@ -121,8 +131,13 @@ class WorklistFilterForm(forms.Form):
 # --- submit and withdraw ------------------------------------------------------------------------------------
 
 
+class MeetingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return meeting_choice_label(obj)
+
+
 class CaseSubmitForm(forms.Form):
-    meeting = forms.ModelChoiceField(
+    meeting = MeetingChoiceField(
         label="Meeting",
         queryset=BoardMeeting.objects.none(),
         widget=forms.RadioSelect,
@@ -135,7 +150,6 @@ class CaseSubmitForm(forms.Form):
         field = self.fields["meeting"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = meetings
-        field.label_from_instance = meeting_choice_label  # type: ignore[method-assign]
 
 
 def meeting_choice_label(meeting: BoardMeeting) -> str:
@@ -233,8 +247,13 @@ class MeetingCloneForm(forms.Form):
     )
 
 
+class CaseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return case_choice_label(obj)
+
+
 class AgendaAddForm(forms.Form):
-    case = forms.ModelChoiceField(
+    case = CaseChoiceField(
         label="Saved case",
         queryset=CaseReview.objects.none(),
         error_messages={
@@ -248,7 +267,6 @@ class AgendaAddForm(forms.Form):
         field = self.fields["case"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = cases
-        field.label_from_instance = case_choice_label  # type: ignore[method-assign]
         field.empty_label = "Choose a saved case"
 
 

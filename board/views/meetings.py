@@ -29,10 +29,11 @@ from board.forms_meetings import (
     AgendaMoveForm,
     MeetingCloneForm,
     MeetingForm,
+    case_choice_label,
     person,
 )
 from board.models import AgendaItem, BoardMeeting
-from board.views.worklist import STATUS_BADGES
+from board.views.worklist import STATUS_BADGES, signed_in
 from patients.models import ReviewStatus
 
 PAGE_SIZE = 25
@@ -94,7 +95,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     form = MeetingForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = services.meeting_create(data=form.cleaned_data, by=request.user)
+            meeting = services.meeting_create(data=form.cleaned_data, by=signed_in(request))
         except ValidationError as exc:
             _form_error(form, exc)
         else:
@@ -112,7 +113,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = MeetingForm(_posted(request), meeting=meeting)
     if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_update(meeting=meeting, data=form.cleaned_data, by=request.user)
+            services.meeting_update(meeting=meeting, data=form.cleaned_data, by=signed_in(request))
         except ValidationError as exc:
             _form_error(form, exc)
         else:
@@ -143,14 +144,16 @@ def _agenda_page(request: HttpRequest, meeting: BoardMeeting, add_form: AgendaAd
         for item in items
     ]
     can_change = request.user.has_perm("board.change_boardmeeting")
+    candidates = [(case.pk, case_choice_label(case)) for case in _addable_cases(meeting)] if can_change else []
     if add_form is None and can_change:
         add_form = AgendaAddForm(cases=_addable_cases(meeting))
-    services.log_meeting_view(user=request.user, meeting=meeting, cases=cases)
+    services.log_meeting_view(user=signed_in(request), meeting=meeting, cases=cases)
     context = {
         "meeting": meeting,
         "rows": rows,
         "attendees": list(meeting.attendees.all()),
         "add_form": add_form,
+        "candidates": candidates,  # the form's choices, read once (the form's own queryset validates a POST)
         "can_change": can_change,
         "status_badges": STATUS_BADGES,
         "risk_words": RISK_WORDS,
@@ -173,7 +176,7 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         case = form.cleaned_data["case"]
         try:
-            services.agenda_add(meeting=meeting, case=case, by=request.user)
+            services.agenda_add(meeting=meeting, case=case, by=signed_in(request))
         except ValidationError as exc:
             form.add_error("case", exc)
         else:
@@ -192,7 +195,7 @@ def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _item_or_404(pk, item_pk)
     name = item.case_review.patient.name
     try:
-        services.agenda_remove(item=item, by=request.user)
+        services.agenda_remove(item=item, by=signed_in(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -207,7 +210,7 @@ def agenda_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     form = AgendaMoveForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Move a case up or down the agenda: direction is up or down.")
-    services.agenda_move(item=item, by=request.user, step=form.step)
+    services.agenda_move(item=item, by=signed_in(request), step=form.step)
     return redirect(f"{reverse('board:meeting', args=[pk])}#agenda-item-{item.pk}")
 
 
@@ -230,7 +233,7 @@ def meeting_clone(request: HttpRequest, pk: int) -> HttpResponse:
             clone = services.meeting_clone(
                 meeting=meeting,
                 starts_at=form.cleaned_data["starts_at"],
-                by=request.user,
+                by=signed_in(request),
                 carry_over_open_cases=form.cleaned_data["carry_over"],
             )
         except ValidationError as exc:
@@ -268,6 +271,7 @@ MEETING_LABELS = {"title": "Title", "starts_at": "Date and time", "location": "P
                   "chair": "Chair", "guests": "Guests"}  # fmt: skip
 MEETING_FIELDS = tuple(MEETING_LABELS)
 WHAT_MEETING = {"+": "Meeting planned", "~": "Meeting changed", "-": "Meeting deleted"}
+COPIED = "Meeting planned as a copy of an earlier meeting"
 
 
 def _shown(name: str, value: Any, users: dict[int, Any]) -> str:
@@ -300,32 +304,30 @@ def _meeting_entries(meeting: BoardMeeting) -> list[HistoryEntry]:
     previous = None
     for record in records:
         if previous is None:
-            changes = [
-                (labels[name], "", _shown(name, getattr(record, f"{name}_id" if name == "chair" else name), users))
-                for name in MEETING_FIELDS
-            ]
-            added, removed = attendees[record.history_id], set()
+            value = {name: getattr(record, "chair_id" if name == "chair" else name) for name in MEETING_FIELDS}
+            changes = [(labels[name], "", _shown(name, value[name], users)) for name in MEETING_FIELDS]
+            what = COPIED if meeting.cloned_from_id else WHAT_MEETING[record.history_type]
         else:
             delta = record.diff_against(previous, included_fields=list(MEETING_FIELDS), excluded_fields=["attendees"])
             changes = [
                 (labels[c.field], _shown(c.field, c.old, users), _shown(c.field, c.new, users)) for c in delta.changes
             ]
-            added = attendees[record.history_id] - attendees[previous.history_id]
-            removed = attendees[previous.history_id] - attendees[record.history_id]
-        if added:
-            label = "Attendees" if previous is None else "Attendees added"
-            changes.append((label, "", names(added)))
-        if removed:
-            changes.append(("Attendees removed", names(removed), ""))
+            what = WHAT_MEETING[record.history_type]
         last = entries[-1] if entries else None
-        # The attendees are set just after the save that creates or changes the meeting: one change, not two.
-        if last and last.by == record.history_user and record.history_date - last.at <= SAME_CHANGE:
-            last.changes += [change for change in changes if change not in last.changes]
-        elif changes or record.history_type != "~":
-            entries.append(HistoryEntry(record.history_date, record.history_user, WHAT_MEETING[record.history_type],
-                                        changes))  # fmt: skip
-        if previous is None and meeting.cloned_from_id:
-            entries[-1].what = "Meeting planned as a copy of an earlier meeting"
+        # The attendees are set just after the save that plans or changes the meeting: one change, not two.
+        follows = bool(
+            last and not changes and last.by == record.history_user and record.history_date - last.at <= SAME_CHANGE
+        )
+        entry = last if follows and last else HistoryEntry(record.history_date, record.history_user, what, changes)
+        before: set[int] = attendees[previous.history_id] if previous else set()
+        after = attendees[record.history_id]
+        if after - before:
+            label = "Attendees added" if entry.what == WHAT_MEETING["~"] else "Attendees"
+            entry.changes.append((label, "", names(after - before)))
+        if before - after:
+            entry.changes.append(("Attendees removed", names(before - after), ""))
+        if not follows and (entry.changes or record.history_type != "~"):
+            entries.append(entry)
         previous = record
     return entries
 
@@ -333,7 +335,8 @@ def _meeting_entries(meeting: BoardMeeting) -> list[HistoryEntry]:
 def _agenda_entries(meeting_pk: int) -> list[HistoryEntry]:
     """Cases added to, moved on and taken off the agenda (oldest first)."""
     records = AgendaItem.history.filter(meeting_id=meeting_pk).select_related("history_user", "case_review__patient")
-    entries, positions = [], {}
+    entries: list[HistoryEntry] = []
+    positions: dict[int, int] = {}
     for record in records.order_by("history_date", "history_id"):
         patient = record.case_review.patient
         who = f"{patient.name} ({patient.mrn})"

@@ -5,8 +5,11 @@ Each view checks permission, binds, calls one service or selector, and renders o
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -58,6 +61,11 @@ def _case_or_404(pk: int) -> CaseReview:
     return case
 
 
+def signed_in(request: HttpRequest) -> AbstractBaseUser:
+    """The user of a request that passed the login-required middleware."""
+    return cast(AbstractBaseUser, request.user)
+
+
 def next_url(request: HttpRequest, default: str) -> str:
     """Where to go back to: the page named by `next` (GET or POST) when it is on this site, else `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -84,7 +92,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
     shown = list(page)
     if shown:  # the list shows patient data: one access-log row per case on the page, in one INSERT
         AccessLog.objects.bulk_create(
-            AccessLog(user=request.user, patient_id=case.patient_id, case_review=case, action=AccessAction.VIEW)
+            AccessLog(
+                user_id=signed_in(request).pk, patient_id=case.patient_id, case_review=case, action=AccessAction.VIEW
+            )
             for case in shown
         )
     counts = dict(
@@ -122,7 +132,7 @@ def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         meeting = form.cleaned_data["meeting"]
         try:
-            services.agenda_add(meeting=meeting, case=case, by=request.user)
+            services.agenda_add(meeting=meeting, case=case, by=signed_in(request))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -145,7 +155,7 @@ def case_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     form = CaseWithdrawForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.case_withdraw(case=case, reason=form.cleaned_data["reason"], by=request.user)
+            services.case_withdraw(case=case, reason=form.cleaned_data["reason"], by=signed_in(request))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -160,7 +170,7 @@ def case_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def case_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_or_404(pk)
     try:
-        services.case_resubmit(case=case, by=request.user)
+        services.case_resubmit(case=case, by=signed_in(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
