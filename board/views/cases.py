@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -389,8 +390,8 @@ def patient_facts(case: CaseReview) -> dict[str, Any]:
     return {
         "age": freshness.age_at_restaging(frozen),
         "sex": _label(Sex, patient["sex"]) if patient.get("sex") else "not recorded",
-        "weight": patient.get("weight_kg"),
-        "height": patient.get("height_cm"),
+        "weight": numbers.shown(patient.get("weight_kg")),
+        "height": numbers.shown(patient.get("height_cm")),
         "diagnosis_date": diagnosis.get("date"),
         "isotype": isotype or "not recorded",
         "iss": diagnosis.get("iss_stage"),
@@ -510,6 +511,11 @@ def _presentation_url(pk: int, meeting: BoardMeeting | None, part: str = "") -> 
     return url + (f"?meeting={meeting.pk}" if meeting else "") + (f"#{part}" if part else "")
 
 
+def _user(request: HttpRequest) -> AbstractBaseUser:
+    """The signed-in user: the login middleware and the permission checks let no anonymous user this far."""
+    return cast(AbstractBaseUser, request.user)
+
+
 def _can_decide(request: HttpRequest, case: CaseReview) -> bool:
     return request.user.has_perm("board.add_boarddecision") and case.status in services.OPEN_STATUSES
 
@@ -523,7 +529,7 @@ def case_presentation(request: HttpRequest, pk: int) -> HttpResponse:
     file = _case_file_or_404(pk)
     meeting = _meeting_asked(request, file) or file.meeting
     case = file.case
-    services.log_case_view(user=request.user, case=case, meeting=meeting)
+    services.log_case_view(user=_user(request), case=case, meeting=meeting)
     release = latest_release()
     checklist = freshness.checklist(
         case.case_json,
@@ -561,7 +567,7 @@ def case_discussed(request: HttpRequest, pk: int) -> HttpResponse:
     file = _case_file_or_404(pk)
     meeting = _meeting_asked(request, file)
     try:
-        services.case_mark_discussed(case=file.case, by=request.user)
+        services.case_mark_discussed(case=file.case, by=_user(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -590,7 +596,9 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            recorded = services.decision_record(case=case, data=form.decision_input(), by=request.user, meeting=meeting)
+            recorded = services.decision_record(
+                case=case, data=form.decision_input(), by=_user(request), meeting=meeting
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -620,7 +628,7 @@ def decision_amend(request: HttpRequest, pk: int) -> HttpResponse:
                 decision=current,
                 data=form.decision_input(),
                 reason=form.cleaned_data["amendment_reason"],
-                by=request.user,
+                by=_user(request),
             )
         except ValidationError as exc:
             form.add_service_errors(exc)

@@ -2,6 +2,7 @@
 catalog beside the saved recommendation, and the decision part; who may see it; its query budget."""
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -28,7 +29,7 @@ def url(case, **params):
 def text(response) -> str:
     """The page's visible words, whitespace collapsed (tags dropped)."""
     words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
-    return re.sub(r" ([;,.:)])", r"\1", words)
+    return html.unescape(re.sub(r" ([;,.:)])", r"\1", words))
 
 
 def case_with_lines(count, clinician, **restaging):
