@@ -1,18 +1,15 @@
 """Product-wide views: the home page and the load balancer's health check."""
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.urls import NoReverseMatch
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from myeloma_cds.context_processors import user_access
+from myeloma_cds.context_processors import Access, user_access
 from regimens.selectors import catalog_summary
 
 # Where a role without a clinician's work starts (its own pages): the board member at the tumour board's
@@ -21,26 +18,22 @@ BOARD_START = "board:worklist"
 CATALOG_START = "regimens:list"
 
 
-def _start_page(user: Any, roles: list[str]) -> str | None:
+def _start_page(access: Access) -> str | None:
     """The URL name of the user's own start page, or None for this page."""
-    if user.is_superuser or "clinician" in roles:
+    if access.is_superuser or "clinician" in access.roles:
         return None
-    if "board member" in roles:
+    if "board member" in access.roles:
         return BOARD_START
-    if "catalog editor" in roles:
+    if "catalog editor" in access.roles:
         return CATALOG_START
     return None
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    roles = user_access(request).roles  # read once, shared with the navigation and the user menu
-    start = _start_page(request.user, roles)
+    start = _start_page(user_access(request))  # read once, shared with the navigation and the user menu
     if start is not None:
-        try:
-            return redirect(start)
-        except NoReverseMatch:  # the worklist page is not there yet: this page instead
-            pass
+        return redirect(start)
     return render(request, "home.html", {"catalog": catalog_summary()})
 
 
