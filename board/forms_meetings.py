@@ -24,6 +24,7 @@ from regimens.engine.recommend import SETTING_NAMES
 BOARD_ROLES = ("clinician", "board member")
 RISK_WORDS = {"high": "High risk", "standard": "Standard risk", "unknown": "Risk not known"}
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+SEARCH_MAX_LENGTH = 100
 WITHDRAWAL_REASON_MAX_LENGTH = 500  # CaseReview.withdrawal_reason
 NO_MEETING = "Choose the meeting."
 NO_REASON = "Say why the case is withdrawn."
@@ -66,7 +67,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 # Lazy: the time zone is read when the form is shown, not when this module is imported.
-_local_time_help = lazy(lambda: f"Local time ({settings.TIME_ZONE}), 24-hour clock.", str)
+_local_time_help = lazy(lambda: f"Local time ({settings.TIME_ZONE}).", str)
 
 
 def datetime_field(label: str) -> forms.DateTimeField:
@@ -75,6 +76,10 @@ def datetime_field(label: str) -> forms.DateTimeField:
         widget=DateTimeLocalInput(),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         help_text=_local_time_help(),
+        error_messages={
+            "required": "Give the date and time.",
+            "invalid": "Give the date and time as year-month-day and hours:minutes, e.g. 2031-03-14 13:30.",
+        },
     )
 
 
@@ -90,7 +95,10 @@ class WorklistFilterForm(forms.Form):
     shows unfiltered on that field) rather than refused: these come from links and bookmarks."""
 
     q = forms.CharField(
-        label="Patient name or MRN", required=False, max_length=100, widget=SearchInput(attrs={"class": "form-control"})
+        label="Patient name or MRN",
+        required=False,
+        max_length=SEARCH_MAX_LENGTH,
+        widget=SearchInput(attrs={"class": "form-control"}),
     )
     status = forms.ChoiceField(label="Status", required=False)
     setting = forms.ChoiceField(label="Setting", required=False)
@@ -120,7 +128,8 @@ class WorklistFilterForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data
         return {
-            "query": data.get("q") or "",
+            # A search longer than the field allows is cut, not dropped.
+            "query": data.get("q") or str(self.data.get("q") or "")[:SEARCH_MAX_LENGTH].strip(),
             "status": data.get("status") or "",
             "setting": data.get("setting") or "",
             "risk": data.get("risk") or "",
@@ -185,7 +194,7 @@ class CaseWithdrawForm(forms.Form):
 class MeetingForm(forms.Form):
     """A meeting's details; cleaned_data is what services.meeting_create / meeting_update take."""
 
-    title = forms.CharField(label="Title", max_length=200)
+    title = forms.CharField(label="Title", max_length=200, error_messages={"required": "Give the meeting a title."})
     starts_at = datetime_field("Date and time")
     location = forms.CharField(
         label="Place or video link",
@@ -193,7 +202,9 @@ class MeetingForm(forms.Form):
         required=False,
         help_text="The room, or the video link attendees use.",
     )
-    chair = PersonChoiceField(label="Chair", queryset=get_user_model().objects.none(), required=False)
+    chair = PersonChoiceField(
+        label="Chair", queryset=get_user_model().objects.none(), required=False, empty_label="Not chosen yet"
+    )
     attendees = PeopleChoiceField(
         label="Attendees",
         queryset=get_user_model().objects.none(),

@@ -492,6 +492,23 @@ def test_the_history_shows_moves_with_the_positions(clinician_client, clinician,
     assert {entry.changes[0] for entry in moves} == {("Position", "2", "1"), ("Position", "1", "2")}
 
 
+def test_a_copy_names_the_cases_it_carried_over_in_its_history(clinician_client, clinician, scheduled_case, meeting):
+    clone = services.meeting_clone(meeting=meeting, starts_at=meeting.starts_at + dt.timedelta(days=7), by=clinician)
+    services.agenda_move(item=clone.items.get(), by=clinician, step=1)  # a record of the item, not its first
+    whats = [entry.what for entry in clinician_client.get(_url("meeting_history", clone)).context["entries"]]
+    assert whats == [
+        "Case carried over from the earlier meeting: Ada Lovelace (MRN-ADA)",
+        "Meeting planned as a copy of an earlier meeting",
+    ]
+    services.agenda_remove(item=clone.items.get(), by=clinician)
+    whats = [entry.what for entry in clinician_client.get(_url("meeting_history", clone)).context["entries"]]
+    assert whats == [
+        "Case taken off the agenda: Ada Lovelace (MRN-ADA)",
+        "Case carried over from the earlier meeting: Ada Lovelace (MRN-ADA)",
+        "Meeting planned as a copy of an earlier meeting",
+    ]
+
+
 def test_the_history_costs_the_same_queries_for_one_case_as_for_twelve(
     clinician_client, clinician, default_catalog, meeting, django_assert_max_num_queries
 ):

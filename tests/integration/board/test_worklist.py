@@ -187,6 +187,11 @@ def test_every_sort_key_and_its_reverse_sorts(clinician_client, clinician, defau
         assert forward == ["Patient 002", "Patient 001", "Patient 000"] and backward == forward[::-1]
 
 
+def test_a_search_longer_than_a_hundred_characters_is_cut_not_dropped(clinician_client, saved_case):
+    assert _patients_listed(clinician_client.get(WORKLIST, {"q": "Ada" + " " * 97 + "nobody"})) == ["Ada Lovelace"]
+    assert _patients_listed(clinician_client.get(WORKLIST, {"q": "nobody" * 30})) == []
+
+
 def test_the_column_headers_sort_and_keep_the_filters(clinician_client, saved_case):
     html = _html(clinician_client.get(WORKLIST, {"q": "Ada", "status": "ready_for_board", "sort": "patient"}))
     header = html.split("<thead")[1].split("</thead>")[0]
