@@ -415,14 +415,19 @@ def _codes(result: dict[str, Any] | None) -> list[str]:
 
 
 def _option_rows(result: dict[str, Any], other: list[str], *, absent: str, moved: str) -> list[OptionRow]:
+    """Each option with what differs on the other side: absent there, or placed otherwise among the options
+    both sides share (an option removed above it does not count as a move)."""
+    codes = _codes(result)
+    shared, shared_other = [c for c in codes if c in other], [c for c in other if c in codes]
     rows = []
-    for position, option in enumerate(result.get("options") or [], start=1):
+    for option in result.get("options") or []:
         code = str(option["regimen"])
-        change = (
-            absent
-            if code not in other
-            else (moved.format(other.index(code) + 1) if other.index(code) + 1 != position else "")
-        )
+        if code not in other:
+            change = absent
+        elif shared.index(code) != shared_other.index(code):
+            change = moved.format(other.index(code) + 1)
+        else:
+            change = ""
         rows.append(OptionRow(code, str(option.get("name") or ""), str(option.get("tier") or ""), change))
     return rows
 
