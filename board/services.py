@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from board.concordance import concordance
 from board.models import AgendaItem, BoardDecision, BoardMeeting, DecisionKind
@@ -153,14 +154,22 @@ def meeting_clone(
     clone.save()
     clone.attendees.set(meeting.attendees.all())
     if carry_over_open_cases:
-        open_items = meeting.items.filter(case_review__status__in=OPEN_STATUSES).select_related("case_review")
-        AgendaItem.objects.bulk_create(
-            AgendaItem(meeting=clone, case_review=item.case_review, position=index, added_by=by)
-            for index, item in enumerate(open_items, start=1)
+        open_items = list(
+            meeting.items.filter(case_review__status__in=OPEN_STATUSES)
+            .select_related("case_review")
+            .order_by("position", "id")
         )
-        CaseReview.objects.filter(
-            pk__in=[item.case_review_id for item in open_items], status=ReviewStatus.READY_FOR_BOARD
-        ).update(status=ReviewStatus.SCHEDULED)
+        bulk_create_with_history(
+            [
+                AgendaItem(meeting=clone, case_review=item.case_review, position=index, added_by=by)
+                for index, item in enumerate(open_items, start=1)
+            ],
+            AgendaItem,
+            default_user=by,
+        )
+        for item in open_items:
+            if item.case_review.status == ReviewStatus.READY_FOR_BOARD:
+                _set_status(item.case_review, ReviewStatus.SCHEDULED, by=by)
     return clone
 
 

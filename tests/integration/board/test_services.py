@@ -148,6 +148,8 @@ def test_cloning_a_meeting_copies_its_people_and_carries_cases_not_yet_decided(m
     assert clone.cloned_from == meeting and clone.title == meeting.title and clone.chair == meeting.chair
     assert set(clone.attendees.all()) == set(meeting.attendees.all())
     assert list(clone.items.values_list("case_review_id", flat=True)) == [open_case.pk]
+    carried = AgendaItem.history.filter(meeting_id=clone.pk, history_type="+").get()
+    assert carried.history_user == board_member  # the carried-over case is in the agenda's history
 
 
 def test_a_meeting_view_logs_the_meeting_and_each_case_on_it_in_one_insert(
