@@ -49,7 +49,10 @@ class AgendaItemAdmin(BoardAdmin):
 
 
 @admin.register(BoardDecision)
-class BoardDecisionAdmin(BoardAdmin):
+class BoardDecisionAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+    """Decisions are never changed (a correction is a new decision that amends), so they keep no history."""
+
+    read_only_note = BOARD_NOTE
     list_display = ["saved_case", "kind", "regimen_name", "concordance", "meeting", "decided_by", "decided_at"]
     list_filter = ["kind", "concordance"]
     list_select_related = ["meeting", "decided_by"]

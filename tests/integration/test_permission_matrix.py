@@ -55,7 +55,8 @@ POST_ONLY = row("login", "not_allowed", "not_allowed", "not_allowed", "not_allow
 # fmt: off
 EXPECTED: dict[str, dict[str, str]] = {
     #                                  anonymous  clinician    board member catalog editor superuser
-    "home":                        row("login",   "ok",        "ok",        "ok",        "ok"),
+    # Each role lands on its own start page: board members on the work list, catalog editors on the catalog.
+    "home":                        row("login",   "ok",        "redirect",  "redirect",  "ok"),
     "healthz":                     everyone("ok"),
     "favicon":                     everyone("redirect"),
     "login":                       everyone("ok"),
@@ -89,6 +90,32 @@ EXPECTED: dict[str, dict[str, str]] = {
     "patients:restaging_wizard":   row("login",   "redirect",  "forbidden", "forbidden", "redirect"),
     "patients:restaging_start":    POST_ONLY,
     "patients:review_create":      POST_ONLY,
+    # The tumour board (issue 11 item 8). PRIVACY: board members see every saved case and meeting; issue 12
+    # item 4 limits them to the cases submitted to their boards.
+    "board:worklist":              row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
+    "board:case":                  row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
+    "board:case_summary_pdf":      row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
+    "board:meetings":              row("login",   "ok",        "ok",        "forbidden", "ok"),
+    "board:meeting":               row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
+    "board:meeting_minutes_pdf":   row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
+    "board:meeting_history":       row("login",   "ok",        "ok",        "forbidden", "ok"),
+    "board:meeting_create":        row("login",   "ok",        "ok",        "forbidden", "ok"),
+    "board:meeting_edit":          row("login",   "ok",        "ok",        "forbidden", "ok"),
+    "board:meeting_clone":         row("login",   "ok",        "ok",        "forbidden", "ok"),
+    "board:case_submit":           row("login",   "ok",        "ok",        "forbidden", "ok"),
+    # Clinicians withdraw their cases; board members decide them.
+    "board:case_withdraw":         row("login",   "ok",        "forbidden", "forbidden", "ok"),
+    "board:decision":              row("login",   "forbidden", "ok",        "forbidden", "ok"),
+    "board:decision_amend":        row("login",   "forbidden", "ok",        "forbidden", "ok"),  # a decided case
+    "board:adherence":             row("login",   "ok",        "ok",        "forbidden", "ok"),
+    "board:adherence_csv":         row("login",   "ok",        "ok",        "forbidden", "ok"),
+    "board:audit":                 row("login",   "forbidden", "forbidden", "forbidden", "ok"),
+    "board:audit_csv":             row("login",   "forbidden", "forbidden", "forbidden", "ok"),
+    "board:case_resubmit":         POST_ONLY,
+    "board:case_discussed":        POST_ONLY,
+    "board:agenda_add":            POST_ONLY,
+    "board:agenda_remove":         POST_ONLY,
+    "board:agenda_move":           POST_ONLY,
 }
 
 # The admin, model by model: the model pages the catalog editor and the superuser may open (200); the others
@@ -106,11 +133,14 @@ ADMIN_MODELS: dict[str, dict[str, frozenset[str]]] = {
     "axes.accesslog":         {"catalog editor": NONE, "superuser": VIEW | {"delete"}},
     "patients.accesslog":     {"catalog editor": NONE, "superuser": VIEW},
     "patients.casereview":    {"catalog editor": NONE, "superuser": VIEW},
-    # PRIVACY: superusers read, edit, add and delete patient records in the admin (issue 12 item 3 wants them
-    # read-only there; item 5 wants admin reads in the access log).
-    "patients.patient":       {"catalog editor": NONE, "superuser": EDIT},  # PRIVACY
-    "patients.therapyline":   {"catalog editor": NONE, "superuser": EDIT},  # PRIVACY
-    "patients.restaging":     {"catalog editor": NONE, "superuser": EDIT},  # PRIVACY
+    # Patient records and the board are read-only in the admin: they change in the application, where the
+    # checks run, and every admin view of them is in the access log.
+    "patients.patient":       {"catalog editor": NONE, "superuser": VIEW},
+    "patients.therapyline":   {"catalog editor": NONE, "superuser": VIEW},
+    "patients.restaging":     {"catalog editor": NONE, "superuser": VIEW},
+    "board.boardmeeting":     {"catalog editor": NONE, "superuser": VIEW},
+    "board.agendaitem":       {"catalog editor": NONE, "superuser": VIEW},
+    "board.boarddecision":    {"catalog editor": NONE, "superuser": VIEW},
     "regimens.apitoken":      {"catalog editor": NONE, "superuser": EDIT},
     "regimens.catalogrelease": {"catalog editor": VIEW, "superuser": VIEW},
     "regimens.drug":          {"catalog editor": EDIT, "superuser": EDIT},
@@ -225,11 +255,37 @@ class World:
         self.line = TherapyLineFactory(patient=self.patient)
         self.restaging = RestagingFactory(patient=self.patient)
         self.review = services.case_review_create(patient=self.patient, restaging=self.restaging, by=clinician)
+        self._board(clinician, users["board member"])
         self.draft_patient = PatientFactory()
         self.draft = DraftRestagingFactory(patient=self.draft_patient)
         services.access_log(user=clinician, patient=self.patient, action="view")
         token_create(user=clinician, name="matrix")
         self._axes_rows()
+
+    def _board(self, clinician, board_member):
+        """A meeting with the saved case on its agenda (undecided), and a second saved case, decided."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from board import services as board
+
+        self.meeting = board.meeting_create(
+            data={"title": "Board", "starts_at": timezone.now() + dt.timedelta(days=1), "attendees": [board_member]},
+            by=clinician,
+        )
+        self.item = board.agenda_add(meeting=self.meeting, case=self.review, by=clinician)
+        other = PatientFactory()
+        TherapyLineFactory(patient=other)
+        self.decided = services.case_review_create(
+            patient=other, restaging=RestagingFactory(patient=other), by=clinician
+        )
+        board.agenda_add(meeting=self.meeting, case=self.decided, by=clinician)
+        board.decision_record(
+            case=self.decided,
+            data=board.DecisionInput(kind="palliative_care", off_reason="other", off_reason_text="Matrix sample."),
+            by=board_member,
+        )
 
     def _axes_rows(self):
         from axes.models import AccessAttempt, AccessFailureLog
@@ -259,8 +315,17 @@ class World:
                 return reverse(key, kwargs={"object_id": instance.pk})
             return reverse(key)
         on_draft = key in ("patients:restaging_wizard", "patients:restaging_step")
+        if key.startswith("board:"):
+            board_pk = {"board:decision_amend": self.decided.pk}.get(key, self.review.pk)
+            if key.startswith(("board:meeting", "board:agenda")):
+                board_pk = self.meeting.pk
         values = {
-            "pk": self.review.pk if key == "patients:review" else (self.draft_patient if on_draft else self.patient).pk,
+            "pk": board_pk
+            if key.startswith("board:")
+            else self.review.pk
+            if key == "patients:review"
+            else (self.draft_patient if on_draft else self.patient).pk,
+            "item_pk": self.item.pk if key.startswith("board:") else 0,
             "line_pk": self.line.pk,
             "restaging_pk": (self.draft if on_draft else self.restaging).pk,
             "step": SAMPLE_STEP,
