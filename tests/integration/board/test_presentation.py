@@ -378,7 +378,7 @@ def test_the_query_count_does_not_grow_with_the_cases_meetings_or_amendments(
 
 
 def test_the_side_by_side_marks_what_was_removed_added_and_moved():
-    from board.views.cases import CatalogChange
+    from board.presentation import CatalogChange
 
     def result(*codes):
         return {"first_choice": codes[0], "options": [{"regimen": code, "name": code.lower()} for code in codes]}
