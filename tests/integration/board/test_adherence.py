@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from board import adherence, services
+from board.forms_adherence import DATES_IN_ORDER, NOT_A_DATE
 from board.models import BoardDecision
 from board.services import DecisionInput
-from board.views.adherence import DATES_IN_ORDER, NOT_A_DATE
 from patients.models import CaseReview
 from regimens.models import Pathway
 from tests.integration.board.conftest import saved_cases
