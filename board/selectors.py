@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from board.models import AgendaItem, BoardDecision, BoardMeeting
-from patients.models import CaseReview, ReviewStatus
+from patients.models import AccessLog, CaseReview, ReviewStatus
 
 # Work-list sort keys (as in the URL) -> ordering.
 WORKLIST_SORTS = {
@@ -134,3 +135,34 @@ def current_decisions(cases: list[CaseReview]) -> dict[int, BoardDecision]:
     """The decision in force for each of these cases (one query)."""
     decisions = BoardDecision.objects.filter(case_review__in=cases, amendment__isnull=True).select_related("decided_by")
     return {decision.case_review_id: decision for decision in decisions}
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def access_log_rows(
+    *,
+    user: str = "",
+    patient: str = "",
+    action: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[AccessLog]:
+    """The access log, newest first, with who and what in the same query; dates are days in the site's time
+    zone, both included. Only the columns the page and the CSV show are read (never a saved case's JSON)."""
+    rows = AccessLog.objects.select_related("user", "patient", "meeting").only(
+        "at", "action", "case_review", "user__username", "user__first_name", "user__last_name",
+        "patient__name", "patient__mrn", "meeting__title", "meeting__starts_at",
+    )  # fmt: skip
+    if user:
+        rows = rows.filter(user__username=user)
+    if patient:
+        rows = rows.filter(Q(patient__name__icontains=patient) | Q(patient__mrn__icontains=patient))
+    if action:
+        rows = rows.filter(action=action)
+    if date_from:
+        rows = rows.filter(at__gte=_start_of(date_from))
+    if date_to:
+        rows = rows.filter(at__lt=_start_of(date_to + dt.timedelta(days=1)))
+    return rows.order_by("-at", "-id")

@@ -7,14 +7,13 @@ Reading the log is not itself logged: the log has no row type for it.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -23,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from board.forms_audit import AuditFilterForm
+from board.selectors import access_log_rows
 from patients.models import AccessLog
 
 PAGE_SIZE = 50
@@ -42,37 +42,6 @@ def superuser_required(view: Callable[..., HttpResponseBase]) -> Callable[..., H
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _start_of(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def access_log_rows(
-    *,
-    user: str = "",
-    patient: str = "",
-    action: str = "",
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> QuerySet[AccessLog]:
-    """The access log, newest first, with who and what in the same query; dates are days in the site's time
-    zone, both included. Only the columns the page and the CSV show are read (never a saved case's JSON)."""
-    rows = AccessLog.objects.select_related("user", "patient", "meeting").only(
-        "at", "action", "case_review", "user__username", "user__first_name", "user__last_name",
-        "patient__name", "patient__mrn", "meeting__title", "meeting__starts_at",
-    )  # fmt: skip
-    if user:
-        rows = rows.filter(user__username=user)
-    if patient:
-        rows = rows.filter(Q(patient__name__icontains=patient) | Q(patient__mrn__icontains=patient))
-    if action:
-        rows = rows.filter(action=action)
-    if date_from:
-        rows = rows.filter(at__gte=_start_of(date_from))
-    if date_to:
-        rows = rows.filter(at__lt=_start_of(date_to + dt.timedelta(days=1)))
-    return rows.order_by("-at", "-id")
 
 
 @require_safe
