@@ -70,17 +70,14 @@ def meeting_list(*, upcoming: bool | None = None) -> QuerySet[BoardMeeting]:
 
 
 def meeting_detail(pk: int) -> BoardMeeting:
-    """A meeting with its chair, attendees and ordered agenda (each case with its patient and decisions)."""
+    """A meeting with its chair, attendees and ordered agenda (each case with its patient). The pages that show
+    the agenda's decisions read them apart, once (`current_decisions`; the minutes' `pdf.decisions_in_force`)."""
     items = AgendaItem.objects.select_related("case_review__patient", "case_review__created_by", "added_by").order_by(
         "position", "id"
     )
     return (
         BoardMeeting.objects.select_related("chair", "created_by", "cloned_from")
-        .prefetch_related(
-            "attendees",
-            Prefetch("items", queryset=items),
-            Prefetch("decisions", queryset=BoardDecision.objects.select_related("decided_by")),
-        )
+        .prefetch_related("attendees", Prefetch("items", queryset=items))
         .get(pk=pk)
     )
 
