@@ -70,6 +70,7 @@ def records(transactional_db, live_server):
     try:  # the migrations briefly mark app configs; the real registry gets its values back afterwards
         importlib.import_module("patients.migrations.0001_roles").create_roles(apps, None)
         importlib.import_module("patients.migrations.0003_record_permissions").grant(apps, None)
+        importlib.import_module("board.migrations.0002_roles").grant(apps, None)
     finally:
         for config in apps.get_app_configs():
             config.models_module = models_modules[config.label]
