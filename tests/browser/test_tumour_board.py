@@ -97,6 +97,12 @@ def test_a_board_member_runs_the_demo_meeting_end_to_end(board_page, live_server
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     assert chosen in text and "DEMO-0002" in text
 
+    page.goto(f"{live_server.url}/board/adherence/")
+    assert page.locator("svg").count() >= 1  # the chart, drawn on the server
+    check("adherence")
+    page.goto(f"{live_server.url}/board/meetings/")
+    check("meetings")
+
     assert violations == {}, violations
 
     from board.models import BoardDecision
