@@ -13,6 +13,8 @@ Actions other than a regimen count as offered when the saved recommendation offe
 - more tests: the recommendation itself asked for them (pitfall `restage_at_relapse`, or the warnings
   `relapse_single_measurement` / `relapse_criteria_not_met`);
 - palliative care and a regimen outside the catalog are always off the list.
+A regimen the recommendation excluded is off the list, and the basis repeats why it was excluded, so the board
+sees the safety reason it overrides.
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ def concordance(
             )
         if regimen_code in trial_options:
             return Verdict(Concordance.OTHER_OPTION, f"{regimen_code} was listed among the clinical trial options.")
+        excluded = next((e for e in result.get("excluded") or [] if e.get("regimen") == regimen_code), None)
+        if excluded is not None:
+            reasons = "; ".join(str(r.get("text", "")) for r in excluded.get("reasons") or [] if r.get("text"))
+            basis = f"{regimen_code} was excluded by the recommendation" + (f": {reasons}" if reasons else ".")
+            return Verdict(Concordance.OFF_LIST, basis[:500])
         return Verdict(Concordance.OFF_LIST, f"{regimen_code} was not among the options offered.")
     if kind == DecisionKind.CLINICAL_TRIAL:
         if "consider_clinical_trial" in messages or trial_options:

@@ -77,3 +77,13 @@ def test_palliative_care_and_a_regimen_outside_the_catalog_are_off_the_list():
 
 def test_offered_regimens_lists_options_then_trial_options():
     assert offered_regimens(RESULT) == ["DPd", "cilta-cel", "Kd56", "Iber-d"]
+
+
+def test_choosing_an_excluded_regimen_is_off_the_list_and_says_why_it_was_excluded():
+    result = {
+        **RESULT,
+        "excluded": [{"regimen": "BPd", "reasons": [{"code": "corneal", "rule": "x", "text": "Corneal disease"}]}],
+    }
+    verdict_ = concordance(result, kind="regimen", regimen_code="BPd")
+    assert verdict_.concordance == "off_list"
+    assert verdict_.basis == "BPd was excluded by the recommendation: Corneal disease"
