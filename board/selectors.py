@@ -15,7 +15,7 @@ from board.models import AgendaItem, BoardDecision, BoardMeeting
 from patients.models import AccessLog, CaseReview, ReviewStatus
 
 # Work-list sort keys (as in the URL) -> ordering.
-WORKLIST_SORTS = {
+WORKLIST_SORTS: dict[str, list[Any]] = {
     "saved": ["-created_at", "-id"],
     "patient": [Lower("patient__name"), "id"],
     "status": ["status", "-created_at"],

@@ -25,6 +25,8 @@ from patients.models import AccessAction, AccessLog, CaseReview, ReviewStatus
 from regimens.engine.rules import CAR_T_CLASS_SUFFIX
 from regimens.models import Regimen
 
+# The history's change reason of a case that followed its meeting to the copy.
+CARRIED_OVER = "carried over from the earlier meeting"
 # Statuses from which a case may still go on an agenda, be discussed or be withdrawn.
 OPEN_STATUSES = (ReviewStatus.READY_FOR_BOARD, ReviewStatus.SCHEDULED, ReviewStatus.DISCUSSED)
 
@@ -159,14 +161,13 @@ def meeting_clone(
             .select_related("case_review")
             .order_by("position", "id")
         )
-        bulk_create_with_history(
-            [
-                AgendaItem(meeting=clone, case_review=item.case_review, position=index, added_by=by)
-                for index, item in enumerate(open_items, start=1)
-            ],
-            AgendaItem,
-            default_user=by,
-        )
+        carried = [
+            AgendaItem(meeting=clone, case_review=item.case_review, position=index, added_by=by)
+            for index, item in enumerate(open_items, start=1)
+        ]
+        for item in carried:
+            item._change_reason = CARRIED_OVER  # type: ignore[attr-defined]  # the agenda history says so
+        bulk_create_with_history(carried, AgendaItem, default_user=by)
         for item in open_items:
             if item.case_review.status == ReviewStatus.READY_FOR_BOARD:
                 _set_status(item.case_review, ReviewStatus.SCHEDULED, by=by)

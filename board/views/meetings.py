@@ -338,20 +338,15 @@ def _who(case: Any) -> str:
 
 
 def _agenda_entries(meeting_pk: int) -> list[HistoryEntry]:
-    """Cases added to, moved on and taken off the agenda (oldest first). Cases carried over when the meeting was
-    copied went on the agenda without a history record (services.meeting_clone bulk-creates them): their entry
-    comes from the agenda item itself (when and by whom it was added)."""
-    records = AgendaItem.history.filter(meeting_id=meeting_pk).select_related(
-        "history_user", "added_by", "case_review__patient"
-    )
+    """Cases added to (or carried over to, when the meeting was copied), moved on and taken off the agenda."""
+    records = AgendaItem.history.filter(meeting_id=meeting_pk).select_related("history_user", "case_review__patient")
     entries: list[HistoryEntry] = []
     positions: dict[int, int] = {}
     for record in records.order_by("history_date", "history_id"):
         who = _who(record.case_review)
-        if record.id not in positions and record.history_type != "+":
-            entries.append(HistoryEntry(record.added_at, record.added_by, f"{CARRIED}: {who}"))
         if record.history_type == "+":
-            what, change = "Case added to the agenda", ("Position", "", str(record.position))
+            added = CARRIED if record.history_change_reason == services.CARRIED_OVER else "Case added to the agenda"
+            what, change = added, ("Position", "", str(record.position))
         elif record.history_type == "-":
             what, change = "Case taken off the agenda", ("Position", str(record.position), "")
         else:
@@ -359,14 +354,6 @@ def _agenda_entries(meeting_pk: int) -> list[HistoryEntry]:
             what, change = "Case moved on the agenda", ("Position", before, str(record.position))
         positions[record.id] = record.position
         entries.append(HistoryEntry(record.history_date, record.history_user, f"{what}: {who}", [change]))
-    carried = (
-        AgendaItem.objects.filter(meeting_id=meeting_pk)
-        .exclude(pk__in=list(positions))
-        .select_related("added_by", "case_review__patient")
-    )
-    for item in carried:
-        change = ("Position", "", str(item.position))
-        entries.append(HistoryEntry(item.added_at, item.added_by, f"{CARRIED}: {_who(item.case_review)}", [change]))
     return entries
 
 
