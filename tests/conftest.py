@@ -43,3 +43,16 @@ def default_catalog(db):
     from regimens.services import catalog_load
 
     return catalog_load(document=read_document(DEFAULT_CATALOG_FILE), note="test").release
+
+
+def pytest_collection_modifyitems(config, items):
+    """Only browser tests may use Playwright's fixtures: a test elsewhere that names one (a parameter called
+    `page`, say) is run once per browser and sorted among the browser tests, whose emptied database then breaks
+    the database tests after it."""
+    strays = [
+        item.nodeid
+        for item in items
+        if "browser_name" in getattr(item, "fixturenames", ()) and "/browser/" not in str(item.path)
+    ]
+    if strays:
+        raise pytest.UsageError("Tests outside tests/browser use Playwright's fixtures: " + ", ".join(strays[:5]))

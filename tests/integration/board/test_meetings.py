@@ -77,16 +77,16 @@ PAGES = ["meetings", "meeting_create", "meeting", "meeting_edit", "meeting_clone
         ("superuser", 200),
     ],
 )
-@pytest.mark.parametrize("page", PAGES)
-def test_each_role_reaches_the_meeting_pages_its_permissions_allow(client, request, meeting, role, expected, page):
+@pytest.mark.parametrize("url_name", PAGES)
+def test_each_role_reaches_the_meeting_pages_its_permissions_allow(client, request, meeting, role, expected, url_name):
     client.force_login(request.getfixturevalue(role))
-    url = reverse(f"board:{page}") if page in ("meetings", "meeting_create") else _url(page, meeting)
+    url = reverse(f"board:{url_name}") if url_name in ("meetings", "meeting_create") else _url(url_name, meeting)
     assert client.get(url).status_code == expected
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_anonymous_users_are_sent_to_log_in(client, meeting, page):
-    url = reverse(f"board:{page}") if page in ("meetings", "meeting_create") else _url(page, meeting)
+@pytest.mark.parametrize("url_name", PAGES)
+def test_anonymous_users_are_sent_to_log_in(client, meeting, url_name):
+    url = reverse(f"board:{url_name}") if url_name in ("meetings", "meeting_create") else _url(url_name, meeting)
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
@@ -110,9 +110,9 @@ def test_a_catalog_editor_cannot_plan_a_meeting(client, catalog_editor):
     assert not BoardMeeting.objects.exists()
 
 
-@pytest.mark.parametrize("page", ["meeting", "meeting_edit", "meeting_clone", "meeting_history"])
-def test_a_meeting_that_does_not_exist_is_not_found(clinician_client, db, page):
-    assert clinician_client.get(reverse(f"board:{page}", args=[4242])).status_code == 404
+@pytest.mark.parametrize("url_name", ["meeting", "meeting_edit", "meeting_clone", "meeting_history"])
+def test_a_meeting_that_does_not_exist_is_not_found(clinician_client, db, url_name):
+    assert clinician_client.get(reverse(f"board:{url_name}", args=[4242])).status_code == 404
 
 
 # --- the list -------------------------------------------------------------------------------------------------
@@ -528,9 +528,9 @@ def test_the_history_costs_the_same_queries_for_one_case_as_for_twelve(
     assert measure() == one
 
 
-@pytest.mark.parametrize("page", ["meeting_edit", "meeting_clone", "meeting_create"])
-def test_the_forms_cost_at_most_fifteen_queries(clinician_client, meeting, page, django_assert_max_num_queries):
-    url = CREATE if page == "meeting_create" else _url(page, meeting)
+@pytest.mark.parametrize("url_name", ["meeting_edit", "meeting_clone", "meeting_create"])
+def test_the_forms_cost_at_most_fifteen_queries(clinician_client, meeting, url_name, django_assert_max_num_queries):
+    url = CREATE if url_name == "meeting_create" else _url(url_name, meeting)
     clinician_client.get(url)
     with django_assert_max_num_queries(15):
         assert clinician_client.get(url).status_code == 200
