@@ -52,7 +52,8 @@ def pytest_collection_modifyitems(config, items):
     strays = [
         item.nodeid
         for item in items
-        if "browser_name" in getattr(item, "fixturenames", ()) and "/browser/" not in str(item.path)
+        if "/browser/" not in str(item.path)
+        and "browser_name" in getattr(getattr(item, "callspec", None), "params", {})
     ]
     if strays:
         raise pytest.UsageError("Tests outside tests/browser use Playwright's fixtures: " + ", ".join(strays[:5]))
