@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
@@ -56,7 +56,7 @@ def catalog_regimens() -> QuerySet[Regimen]:
     return Regimen.objects.filter(active=True, kind=RegimenKind.REGIMEN).only("code", "name").order_by("code")
 
 
-def attendee_choices(meeting: BoardMeeting | None, also: Iterable[int] = ()) -> QuerySet[AbstractBaseUser]:
+def attendee_choices(meeting: BoardMeeting | None, also: Iterable[int] = ()) -> QuerySet[User]:
     """People who can be ticked as present: active members of the board's roles, the meeting's attendees and
     anyone already recorded (`also`, user ids)."""
     users = get_user_model().objects
@@ -113,7 +113,7 @@ class DecisionForm(forms.Form):
         *,
         result: dict[str, Any],
         regimens: Iterable[Regimen],
-        people: QuerySet[AbstractBaseUser],
+        people: QuerySet[User],
         **kwargs: Any,
     ) -> None:
         super().__init__(data, **kwargs)

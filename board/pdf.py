@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -78,7 +78,7 @@ def safe_filename_part(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "unnamed"
 
 
-def person(user: AbstractBaseUser | AnonymousUser | None) -> str:
+def person(user: User | AnonymousUser | None) -> str:
     if user is None:
         return ""
     full_name = getattr(user, "get_full_name", lambda: "")()
@@ -247,7 +247,7 @@ def prior_lines(case: CaseReview) -> list[Line]:
     return result
 
 
-def _chair(file: CaseFile, decision: BoardDecision | None) -> AbstractBaseUser | None:
+def _chair(file: CaseFile, decision: BoardDecision | None) -> User | None:
     """The chair of the meeting that decided (else of the latest meeting the case was on), read from the
     agenda already loaded with its chairs."""
     meetings = {item.meeting_id: item.meeting for item in file.agenda}
@@ -258,7 +258,7 @@ def _chair(file: CaseFile, decision: BoardDecision | None) -> AbstractBaseUser |
     return meeting.chair if meeting is not None else None
 
 
-def case_summary(file: CaseFile, *, printed_by: AbstractBaseUser | AnonymousUser, printed_at: datetime) -> dict:
+def case_summary(file: CaseFile, *, printed_by: User | AnonymousUser, printed_at: datetime) -> dict:
     """The context of the case summary: the frozen case and recommendation, the decision in force with the
     decisions it amends, and who prints it when."""
     case = file.case

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -35,7 +35,7 @@ OPEN_STATUSES = (ReviewStatus.READY_FOR_BOARD, ReviewStatus.SCHEDULED, ReviewSta
 
 
 def log_meeting_view(
-    *, user: AbstractBaseUser, meeting: BoardMeeting, cases: Iterable[CaseReview], action: str = AccessAction.VIEW
+    *, user: User, meeting: BoardMeeting, cases: Iterable[CaseReview], action: str = AccessAction.VIEW
 ) -> None:
     """One row for the meeting and one per case on its agenda (the agenda shows patient data): one INSERT."""
     rows = [AccessLog(user=user, meeting=meeting, action=action)]
@@ -47,7 +47,7 @@ def log_meeting_view(
 
 
 def log_case_view(
-    *, user: AbstractBaseUser, case: CaseReview, action: str = AccessAction.VIEW, meeting: BoardMeeting | None = None
+    *, user: User, case: CaseReview, action: str = AccessAction.VIEW, meeting: BoardMeeting | None = None
 ) -> None:
     AccessLog.objects.create(user=user, patient_id=case.patient_id, case_review=case, meeting=meeting, action=action)
 
@@ -55,7 +55,7 @@ def log_case_view(
 # --- saved cases ----------------------------------------------------------------------------------------------
 
 
-def _set_status(case: CaseReview, status: str, *, by: AbstractBaseUser, reason: str = "") -> None:
+def _set_status(case: CaseReview, status: str, *, by: User, reason: str = "") -> None:
     case.status = status
     case.withdrawal_reason = reason
     case._history_user = by  # type: ignore[attr-defined]  # simple_history records who moved it
@@ -67,7 +67,7 @@ def _locked_case(case: CaseReview) -> CaseReview:
 
 
 @transaction.atomic
-def case_withdraw(*, case: CaseReview, reason: str, by: AbstractBaseUser) -> CaseReview:
+def case_withdraw(*, case: CaseReview, reason: str, by: User) -> CaseReview:
     """Take a case off the board's list (and off every agenda of a meeting still to come), with a reason."""
     case = _locked_case(case)
     reason = reason.strip()
@@ -82,7 +82,7 @@ def case_withdraw(*, case: CaseReview, reason: str, by: AbstractBaseUser) -> Cas
 
 
 @transaction.atomic
-def case_resubmit(*, case: CaseReview, by: AbstractBaseUser) -> CaseReview:
+def case_resubmit(*, case: CaseReview, by: User) -> CaseReview:
     case = _locked_case(case)
     if case.status != ReviewStatus.WITHDRAWN:
         raise ValidationError("Only a withdrawn case can be submitted again.")
@@ -92,7 +92,7 @@ def case_resubmit(*, case: CaseReview, by: AbstractBaseUser) -> CaseReview:
 
 
 @transaction.atomic
-def case_mark_discussed(*, case: CaseReview, by: AbstractBaseUser) -> CaseReview:
+def case_mark_discussed(*, case: CaseReview, by: User) -> CaseReview:
     """The board discussed the case without deciding yet (for example, it waits for a test result)."""
     case = _locked_case(case)
     if case.status not in (ReviewStatus.READY_FOR_BOARD, ReviewStatus.SCHEDULED):
@@ -114,7 +114,7 @@ def _meeting_assign(meeting: BoardMeeting, data: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def meeting_create(*, data: dict[str, Any], by: AbstractBaseUser) -> BoardMeeting:
+def meeting_create(*, data: dict[str, Any], by: User) -> BoardMeeting:
     meeting = BoardMeeting(created_by=by)
     _meeting_assign(meeting, data)
     meeting._history_user = by  # type: ignore[attr-defined]
@@ -126,7 +126,7 @@ def meeting_create(*, data: dict[str, Any], by: AbstractBaseUser) -> BoardMeetin
 
 
 @transaction.atomic
-def meeting_update(*, meeting: BoardMeeting, data: dict[str, Any], by: AbstractBaseUser) -> BoardMeeting:
+def meeting_update(*, meeting: BoardMeeting, data: dict[str, Any], by: User) -> BoardMeeting:
     _meeting_assign(meeting, data)
     meeting._history_user = by  # type: ignore[attr-defined]
     meeting.full_clean()
@@ -138,7 +138,7 @@ def meeting_update(*, meeting: BoardMeeting, data: dict[str, Any], by: AbstractB
 
 @transaction.atomic
 def meeting_clone(
-    *, meeting: BoardMeeting, starts_at: datetime, by: AbstractBaseUser, carry_over_open_cases: bool = True
+    *, meeting: BoardMeeting, starts_at: datetime, by: User, carry_over_open_cases: bool = True
 ) -> BoardMeeting:
     """The same meeting (title, place, chair, attendees, guests) at a new date; cases the board has not
     decided yet follow it when `carry_over_open_cases`."""
@@ -175,7 +175,7 @@ def meeting_clone(
 
 
 @transaction.atomic
-def agenda_add(*, meeting: BoardMeeting, case: CaseReview, by: AbstractBaseUser) -> AgendaItem:
+def agenda_add(*, meeting: BoardMeeting, case: CaseReview, by: User) -> AgendaItem:
     """Put a saved case at the end of a meeting's agenda (submitting it to the board)."""
     case = _locked_case(case)
     BoardMeeting.objects.select_for_update().get(pk=meeting.pk)  # one position at a time
@@ -196,7 +196,7 @@ def agenda_add(*, meeting: BoardMeeting, case: CaseReview, by: AbstractBaseUser)
 
 
 @transaction.atomic
-def agenda_remove(*, item: AgendaItem, by: AbstractBaseUser) -> None:
+def agenda_remove(*, item: AgendaItem, by: User) -> None:
     """Take a case off an agenda; it is ready for the board again unless another agenda still holds it."""
     case = _locked_case(item.case_review)
     if BoardDecision.objects.filter(case_review=case, meeting_id=item.meeting_id).exists():
@@ -212,7 +212,7 @@ def agenda_remove(*, item: AgendaItem, by: AbstractBaseUser) -> None:
 
 
 @transaction.atomic
-def agenda_move(*, item: AgendaItem, by: AbstractBaseUser, step: int) -> None:
+def agenda_move(*, item: AgendaItem, by: User, step: int) -> None:
     """Move a case up (step -1) or down (step +1) the agenda by swapping it with its neighbour."""
     if step not in (-1, 1):
         raise ValueError("step is -1 or 1")
@@ -240,7 +240,7 @@ class DecisionInput:
     off_reason: str = ""
     off_reason_text: str = ""
     rationale: str = ""
-    attendees_present: tuple[AbstractBaseUser, ...] = ()
+    attendees_present: tuple[User, ...] = ()
     guests_present: str = ""
 
 
@@ -266,9 +266,7 @@ def _regimen_name(case: CaseReview, code: str) -> str:
     return regimen.name
 
 
-def _decision(
-    *, case: CaseReview, data: DecisionInput, by: AbstractBaseUser, meeting: BoardMeeting | None
-) -> BoardDecision:
+def _decision(*, case: CaseReview, data: DecisionInput, by: User, meeting: BoardMeeting | None) -> BoardDecision:
     kind = DecisionKind(data.kind)
     regimen_code = data.regimen_code.strip() if kind == DecisionKind.REGIMEN else ""
     detail = data.detail.strip() if kind in (DecisionKind.OTHER_REGIMEN, DecisionKind.CLINICAL_TRIAL) else ""
@@ -322,7 +320,7 @@ def _meeting_of(case: CaseReview) -> BoardMeeting | None:
 
 @transaction.atomic
 def decision_record(
-    *, case: CaseReview, data: DecisionInput, by: AbstractBaseUser, meeting: BoardMeeting | None = None
+    *, case: CaseReview, data: DecisionInput, by: User, meeting: BoardMeeting | None = None
 ) -> BoardDecision:
     """Record the board's decision on a saved case; the case is then decided and locked."""
     case = _locked_case(case)
@@ -341,7 +339,7 @@ def decision_record(
 
 
 @transaction.atomic
-def decision_amend(*, decision: BoardDecision, data: DecisionInput, reason: str, by: AbstractBaseUser) -> BoardDecision:
+def decision_amend(*, decision: BoardDecision, data: DecisionInput, reason: str, by: User) -> BoardDecision:
     """Correct a recorded decision: a new decision that amends the latest one, with a reason; both stay."""
     case = _locked_case(decision.case_review)
     latest = latest_decision(case)

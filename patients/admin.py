@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import admin
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
@@ -23,9 +23,9 @@ READ_ONLY_NOTE = "Read-only: patient records are changed in the application, whe
 ACCESS_LOG_NOTE = "Read-only: the application writes the access log; superusers filter it under Audit"
 
 
-def signed_in(request: HttpRequest) -> AbstractBaseUser:
+def signed_in(request: HttpRequest) -> User:
     """The admin's user: the admin answers signed-in staff only."""
-    return cast(AbstractBaseUser, request.user)
+    return cast(User, request.user)
 
 
 class ReadOnlyAdminMixin:

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -69,9 +69,9 @@ def _presentation_url(pk: int, meeting: BoardMeeting | None, part: str = "") -> 
     return url + (f"?meeting={meeting.pk}" if meeting else "") + (f"#{part}" if part else "")
 
 
-def _user(request: HttpRequest) -> AbstractBaseUser:
+def _user(request: HttpRequest) -> User:
     """The signed-in user: the login middleware and the permission checks let no anonymous user this far."""
-    return cast(AbstractBaseUser, request.user)
+    return cast(User, request.user)
 
 
 def _can_decide(request: HttpRequest, case: CaseReview) -> bool:

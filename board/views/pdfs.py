@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib.auth.decorators import permission_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -20,9 +20,9 @@ from board.models import BoardMeeting
 from patients.models import AccessAction, CaseReview
 
 
-def _user(request: HttpRequest) -> AbstractBaseUser:
+def _user(request: HttpRequest) -> User:
     """The user printing (the login-required middleware lets no anonymous user this far)."""
-    return cast(AbstractBaseUser, request.user)
+    return cast(User, request.user)
 
 
 @require_safe

@@ -9,7 +9,7 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -61,9 +61,9 @@ def _case_or_404(pk: int) -> CaseReview:
     return case
 
 
-def signed_in(request: HttpRequest) -> AbstractBaseUser:
+def signed_in(request: HttpRequest) -> User:
     """The user of a request that passed the login-required middleware."""
-    return cast(AbstractBaseUser, request.user)
+    return cast(User, request.user)
 
 
 def next_url(request: HttpRequest, default: str) -> str:
