@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
@@ -462,29 +466,47 @@ class CatalogReleaseAdmin(admin.ModelAdmin):
         return False
 
 
+class ApiTokenForm(forms.ModelForm):
+    """An API key is issued with an expiry date in the future; a superuser may later bring it forward."""
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data["expires_at"]
+        if not self.instance.pk and expires_at <= timezone.now():
+            raise ValidationError("A new key must expire in the future.")
+        return expires_at
+
+
 @admin.register(m.ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Superusers issue personal API keys; the key is shown once, right after it is created."""
 
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked"]
+    form = ApiTokenForm
+    list_display = ["name", "user", "prefix", "scope", "created_at", "expires_at", "last_used_at", "revoked"]
     list_select_related = ["user"]
-    list_filter = ["revoked"]
+    list_filter = ["revoked", "scope"]
     search_fields = ["name", "user__username", "prefix"]
     autocomplete_fields = ["user"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
 
     def get_fields(self, request, obj=None):
-        return ["user", "name"] if obj is None else ["user", "name", "prefix", "created_at", "last_used_at", "revoked"]
+        if obj is None:
+            return ["user", "name", "scope", "expires_at"]
+        return ["user", "name", "prefix", "scope", "created_at", "expires_at", "last_used_at", "revoked"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else ["user", "prefix", "created_at", "last_used_at"]
+        return [] if obj is None else ["user", "prefix", "scope", "created_at", "last_used_at"]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("expires_at", timezone.now() + timedelta(days=settings.API_TOKEN_DAYS))
+        return initial
 
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
         from regimens.tokens import token_create
 
-        token, key = token_create(user=obj.user, name=obj.name)
+        token, key = token_create(user=obj.user, name=obj.name, scope=obj.scope, expires_at=obj.expires_at)
         obj.pk = token.pk
         messages.warning(
             request,

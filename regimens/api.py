@@ -11,8 +11,9 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from regimens.models import ApiToken
 from regimens.recommendations import UnknownPathway, recommend_case
-from regimens.tokens import token_user
+from regimens.tokens import TokenRefused, token_user
 
 PERMISSION = "regimens.run_recommendation"
 # A case is a few levels deep and its numbers are clinical values: anything far beyond is refused as a 400
@@ -76,14 +77,14 @@ def _errors(status: int, *errors: tuple[str, str], **headers) -> JsonResponse:
     return response
 
 
-def _authenticate(request: HttpRequest):
-    """(user, error response). A token needs no CSRF token; a browser session does."""
+def _authenticate(request: HttpRequest, *, scope: str):
+    """(user, error response). A token needs no CSRF token and must hold `scope`; a browser session needs CSRF."""
     authorization = request.headers.get("Authorization", "")
     if authorization:
-        user = token_user(authorization)
-        if user is None:
-            return None, _errors(401, ("", "Invalid or revoked API token."), WWW_Authenticate="Token")
-        return user, None
+        try:
+            return token_user(authorization, scope=scope), None
+        except TokenRefused as refused:  # unknown, revoked, expired or out of scope: the message says which
+            return None, _errors(401, ("", refused.message), WWW_Authenticate="Token")
     if not request.user.is_authenticated:
         return None, _errors(401, ("", "Log in, or send 'Authorization: Token <key>'."), WWW_Authenticate="Token")
     rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
@@ -98,7 +99,7 @@ def _authenticate(request: HttpRequest):
 def recommend(request: HttpRequest) -> JsonResponse:
     from regimens.engine import CaseFormatError
 
-    user, error = _authenticate(request)
+    user, error = _authenticate(request, scope=ApiToken.Scope.RECOMMEND)
     if error is not None:
         return error
     if not user.has_perm(PERMISSION):

@@ -471,6 +471,10 @@ class EngineText(models.Model):
 class ApiToken(models.Model):
     """A personal key for the JSON API. Only its SHA-256 digest is stored; the key is shown once, at creation."""
 
+    class Scope(models.TextChoices):
+        # One door per scope; FHIR and CDS Hooks doors will add theirs.
+        RECOMMEND = "recommend", "Run recommendations (POST /api/v1/recommend)"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, help_text="What the key is for, e.g. 'EHR integration test'.")
     digest = models.CharField(max_length=64, unique=True, editable=False)
@@ -478,8 +482,12 @@ class ApiToken(models.Model):
         max_length=8, editable=False, help_text="First characters of the key, to tell keys apart."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(help_text="From this moment on the key is refused.")
+    scope = models.CharField(
+        max_length=20, choices=Scope.choices, default=Scope.RECOMMEND, help_text="Which doors the key opens."
+    )
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked = models.BooleanField(default=False)
+    revoked = models.BooleanField(default=False, help_text="Set by hand, or when the user's password changes.")
 
     class Meta:
         ordering = ["-created_at"]
