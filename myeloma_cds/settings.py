@@ -128,6 +128,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "myeloma_cds.validators.ContainsUserAttributeValidator"},
     {"NAME": "myeloma_cds.validators.RepeatedPieceValidator"},
+    # Refuses nothing: its password_changed() hook revokes the user's API tokens when the password changes.
+    {"NAME": "regimens.tokens.RevokeTokensOnPasswordChange"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -140,6 +142,17 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+
+# Password reset requests, counted in Django's cache for an hour from the first one: at most this many requests
+# per e-mail address and per client address (found like the lockout's, AXES_PROXY_COUNT). Over a limit the
+# page answers as usual ("if an account uses that address...") and sends nothing. Without a CACHES setting the
+# cache is each server process's memory, so with several worker processes each counts on its own.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=10)
+PASSWORD_RESET_LIMIT_WINDOW = timedelta(hours=1)
+
+# Personal API tokens expire this many days after they are issued (the admin may choose another date).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 
 # Sessions end after inactivity: requests renew the expiry (at most once a minute, see middleware.py).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
@@ -267,4 +280,10 @@ LOGGING = {
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# The console backend prints each e-mail to the log, password-reset links included: anyone who reads the log
+# could take over the account. With DEBUG off it is swapped for one that prints the e-mail with its links
+# withheld (and a warning that it reached nobody) rather than refusing to start, so a server without mail
+# still runs and its log says why no reset e-mail arrived. Set EMAIL_BACKEND to an SMTP backend on a server.
+if not DEBUG and EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+    EMAIL_BACKEND = "myeloma_cds.mail.LinkWithholdingConsoleBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="myeloma-cds@localhost")

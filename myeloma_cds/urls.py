@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from myeloma_cds import views
+from myeloma_cds import auth_views, views
 from regimens import api as recommend_api
 
 admin.site.site_header = "MyelomaCDS administration"
@@ -15,6 +15,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # Ahead of Django's own: the reset request is rate-limited (auth_views.py).
+    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("catalog/", include("regimens.urls")),
     path("patients/", include("patients.urls")),
