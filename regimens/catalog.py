@@ -51,13 +51,25 @@ def read_document(path: Path | str) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise CatalogFileError([Problem(str(path), f"cannot be read ({exc.strerror})")]) from exc
+    except UnicodeDecodeError as exc:
+        raise CatalogFileError(
+            [Problem(str(path), f"is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8")]
+        ) from exc
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise CatalogFileError([Problem(str(path), f"is not valid YAML/JSON ({exc})")]) from exc
+        raise CatalogFileError([Problem(str(path), f"is not valid YAML/JSON ({_parse_error(exc)})")]) from exc
     if not isinstance(data, dict):
         raise CatalogFileError([Problem(str(path), "must contain a mapping at the top level")])
     return data
+
+
+def _parse_error(exc: Exception) -> str:
+    """The parser's complaint on one line (YAML's own message quotes the line, with a caret under it)."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        return f"{exc.problem or exc.context}: line {mark.line + 1}, column {mark.column + 1}"
+    return " ".join(str(exc).split())
 
 
 def dump_document(document: dict[str, Any], fmt: str = "yaml") -> str:

@@ -40,7 +40,8 @@ class Command(BaseCommand):
             raise CommandError(f"{message} Run again with --force to overwrite them.", returncode=2) from None
         except CatalogFileError as exc:
             for problem in exc.problems:
-                self.stderr.write(f"{path}: {problem}")
+                # A problem with the file itself already names it.
+                self.stderr.write(str(problem) if problem.place == str(path) else f"{path}: {problem}")
             raise CommandError(f"{len(exc.problems)} problem(s): nothing was loaded.", returncode=2) from None
         summary = (
             f"{len(result.created)} regimen(s) created, {len(result.updated)} updated, {result.unchanged} unchanged"
