@@ -20,6 +20,9 @@ from formtools.wizard.views import NamedUrlSessionWizardView
 from patients import forms, selectors, services
 from patients.models import Restaging
 
+# The largest id a BigAutoField gives (DEFAULT_AUTO_FIELD); an address with a larger one names nothing.
+LARGEST_ID = 2**63 - 1
+
 # (step name, title, form) in order; the last step is the classification review.
 STEPS = [
     ("markers", "Markers and labs", forms.MarkersForm),
@@ -101,7 +104,13 @@ class RestagingWizard(PermissionRequiredMixin, NamedUrlSessionWizardView):
     raise_exception = True
 
     def dispatch(self, request, *args, **kwargs):
+        # The permission first: a user who may not change restagings gets the same answer for an id that
+        # exists and one that does not, so the wizard's address cannot be used to probe which ids exist.
+        if not self.has_permission():
+            return self.handle_no_permission()
         try:
+            if max(kwargs["pk"], kwargs["restaging_pk"]) > LARGEST_ID:
+                raise Restaging.DoesNotExist  # SQLite cannot even compare a column with such a number
             self.restaging = selectors.restaging_with_patient(kwargs["pk"], kwargs["restaging_pk"])
         except Restaging.DoesNotExist:
             raise Http404("No such restaging for this patient.") from None
