@@ -9,6 +9,7 @@ The database refuses impossible records: CheckConstraints cover value ranges, da
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -710,9 +711,35 @@ class CaseReview(models.Model):
         return reverse("patients:review", args=[self.pk])
 
 
+APPEND_ONLY = "The access log is append-only: its rows are never changed or deleted."
+APPEND_THROUGH_CHAIN = "Access log rows are written through patients.accesslog, which chains them."
+
+
+class AppendOnlyError(RuntimeError):
+    """Someone tried to change or delete an access log row, or to save one around the hash chain."""
+
+
+class AccessLogQuerySet(models.QuerySet["AccessLog"]):
+    """Creating rows through the ORM chains them (`patients.accesslog.append`), whichever path writes them."""
+
+    def create(self, **kwargs: Any) -> AccessLog:
+        from patients import accesslog  # it imports this module
+
+        return accesslog.append([self.model(**kwargs)])[0]
+
+    def bulk_create(self, objs: Iterable[AccessLog], *args: Any, **kwargs: Any) -> list[AccessLog]:
+        from patients import accesslog
+
+        if args or any(kwargs.values()):  # conflict handling would skip or rewrite rows of the chain
+            raise TypeError("The access log takes plain appends only.")
+        return accesslog.append(list(objs))
+
+
 class AccessLog(models.Model):
-    """Who viewed, created, changed, exported or printed which patient record, saved case or board meeting, and
-    when. A row names a patient, a board meeting, or both (a meeting's agenda logs one row per case on it)."""
+    """Who viewed, created, changed, exported or printed which patient record, saved case or board meeting, from
+    where and when. A row names a patient, a board meeting, or both (a meeting's agenda logs one row per case on
+    it). Append-only and hash-chained (`patients.accesslog`): a row is never changed or deleted.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="access_logs")
@@ -723,7 +750,14 @@ class AccessLog(models.Model):
         "board.BoardMeeting", null=True, blank=True, on_delete=models.PROTECT, related_name="access_logs"
     )
     action = models.CharField(max_length=8, choices=AccessAction.choices)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set before the row is hashed (auto_now_add would set it after).
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    # Where the request came from; empty for rows written by commands and for rows older than the column.
+    client_address = models.GenericIPAddressField("Client address", null=True, blank=True)
+    previous_hash = models.CharField(max_length=64, editable=False)
+    row_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -738,3 +772,9 @@ class AccessLog(models.Model):
     def __str__(self) -> str:
         what = self.patient if self.patient_id else self.meeting
         return f"{self.user} {self.action} {what} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        raise AppendOnlyError(APPEND_THROUGH_CHAIN if self._state.adding else APPEND_ONLY)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(APPEND_ONLY)
