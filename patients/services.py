@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from patients import accesslog
 from patients.models import (
     CYTOGENETIC_FIELDS,
     AccessAction,
@@ -78,10 +79,17 @@ CARRIED_OVER = {
 
 
 def access_log(
-    *, user: AbstractBaseUser, patient: Patient, action: str, case_review: CaseReview | None = None
+    *,
+    user: AbstractBaseUser,
+    patient: Patient,
+    action: str,
+    case_review: CaseReview | None = None,
+    client_address: str | None = None,
 ) -> AccessLog:
-    """One row per view, creation, change or export of a patient's records (a single INSERT)."""
-    return AccessLog.objects.create(user=user, patient=patient, action=action, case_review=case_review)
+    """One row per view, creation, change or export of a patient's records, chained onto the log."""
+    return accesslog.record(
+        user=user, patient=patient, action=action, case_review=case_review, client_address=client_address
+    )
 
 
 # --- patients ---------------------------------------------------------------------------------------------
