@@ -44,3 +44,19 @@ class PrivateResponseMiddleware:
             response["Pragma"] = "no-cache"
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class HealthCheckMiddleware:
+    """Answers the load balancer's `GET /healthz` right after the security middleware, before the session and
+    authentication middleware read the session from the database: a probe that carries a session cookie still
+    gets the health check's own 503 when the database is down or read-only, not a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if request.path_info == "/healthz":
+            from myeloma_cds.views import healthz
+
+            return healthz(request)
+        return self.get_response(request)
