@@ -3,7 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from myeloma_cds import auth_views, views
+from myeloma_cds import (
+    auth_views,
+    converters,  # noqa: F401  (registers the `id` path converter the apps' URL maps use)
+    views,
+)
 from regimens import api as recommend_api
 
 admin.site.site_header = "MyelomaCDS administration"

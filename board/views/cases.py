@@ -204,8 +204,8 @@ def _no_new_decision(case: CaseReview) -> str:
 
 
 urlpatterns: list[URLPattern] = [
-    path("cases/<int:pk>/", case_presentation, name="case"),
-    path("cases/<int:pk>/discussed/", case_discussed, name="case_discussed"),
-    path("cases/<int:pk>/decision/", decision, name="decision"),
-    path("cases/<int:pk>/decision/amend/", decision_amend, name="decision_amend"),
+    path("cases/<id:pk>/", case_presentation, name="case"),
+    path("cases/<id:pk>/discussed/", case_discussed, name="case_discussed"),
+    path("cases/<id:pk>/decision/", decision, name="decision"),
+    path("cases/<id:pk>/decision/amend/", decision_amend, name="decision_amend"),
 ]

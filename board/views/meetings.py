@@ -368,11 +368,11 @@ def meeting_history(request: HttpRequest, pk: int) -> HttpResponse:
 urlpatterns = [
     path("meetings/", meeting_list, name="meetings"),
     path("meetings/new/", meeting_create, name="meeting_create"),
-    path("meetings/<int:pk>/", meeting_detail, name="meeting"),
-    path("meetings/<int:pk>/edit/", meeting_edit, name="meeting_edit"),
-    path("meetings/<int:pk>/clone/", meeting_clone, name="meeting_clone"),
-    path("meetings/<int:pk>/history/", meeting_history, name="meeting_history"),
-    path("meetings/<int:pk>/agenda/add/", agenda_add, name="agenda_add"),
-    path("meetings/<int:pk>/agenda/<int:item_pk>/remove/", agenda_remove, name="agenda_remove"),
-    path("meetings/<int:pk>/agenda/<int:item_pk>/move/", agenda_move, name="agenda_move"),
+    path("meetings/<id:pk>/", meeting_detail, name="meeting"),
+    path("meetings/<id:pk>/edit/", meeting_edit, name="meeting_edit"),
+    path("meetings/<id:pk>/clone/", meeting_clone, name="meeting_clone"),
+    path("meetings/<id:pk>/history/", meeting_history, name="meeting_history"),
+    path("meetings/<id:pk>/agenda/add/", agenda_add, name="agenda_add"),
+    path("meetings/<id:pk>/agenda/<id:item_pk>/remove/", agenda_remove, name="agenda_remove"),
+    path("meetings/<id:pk>/agenda/<id:item_pk>/move/", agenda_move, name="agenda_move"),
 ]

@@ -61,6 +61,6 @@ def meeting_minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
-    path("cases/<int:pk>/summary.pdf", case_summary_pdf, name="case_summary_pdf"),
-    path("meetings/<int:pk>/minutes.pdf", meeting_minutes_pdf, name="meeting_minutes_pdf"),
+    path("cases/<id:pk>/summary.pdf", case_summary_pdf, name="case_summary_pdf"),
+    path("meetings/<id:pk>/minutes.pdf", meeting_minutes_pdf, name="meeting_minutes_pdf"),
 ]

@@ -180,7 +180,7 @@ def case_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("", worklist, name="worklist"),
-    path("cases/<int:pk>/submit/", case_submit, name="case_submit"),
-    path("cases/<int:pk>/withdraw/", case_withdraw, name="case_withdraw"),
-    path("cases/<int:pk>/resubmit/", case_resubmit, name="case_resubmit"),
+    path("cases/<id:pk>/submit/", case_submit, name="case_submit"),
+    path("cases/<id:pk>/withdraw/", case_withdraw, name="case_withdraw"),
+    path("cases/<id:pk>/resubmit/", case_resubmit, name="case_resubmit"),
 ]
