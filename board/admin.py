@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
 from board import services
 from board.models import AgendaItem, BoardDecision, BoardMeeting
+from myeloma_cds.admin_history import HistoryAdmin
 from patients.admin import AccessLoggedAdminMixin, signed_in
 
 BOARD_NOTE = "Read-only: meetings, agendas and decisions are kept on the tumour board's pages, where the checks run"
 
 
-class BoardAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
+class BoardAdmin(AccessLoggedAdminMixin, HistoryAdmin):
     read_only_note = BOARD_NOTE
 
 

@@ -13,8 +13,8 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from simple_history.admin import SimpleHistoryAdmin
 
+from myeloma_cds.admin_history import HistoryAdmin
 from patients import services
 from patients.models import AccessAction, AccessLog, CaseReview, LineDrug, Patient, Restaging, TherapyLine
 
@@ -103,7 +103,7 @@ class LineDrugInline(ReadOnlyInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
+class PatientAdmin(AccessLoggedAdminMixin, HistoryAdmin):
     list_display = ["name", "mrn", "birth_date", "diagnosis_date", "heavy_chain", "light_chain"]
     search_fields = ["name", "mrn"]
     date_hierarchy = "diagnosis_date"
@@ -113,7 +113,7 @@ class PatientAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(TherapyLine)
-class TherapyLineAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
+class TherapyLineAdmin(AccessLoggedAdminMixin, HistoryAdmin):
     list_display = ["__str__", "patient", "start_date", "end_date", "best_response", "progression_date"]
     list_select_related = ["patient"]
     search_fields = ["patient__name", "patient__mrn", "regimen_label", "regimen__code"]
@@ -124,7 +124,7 @@ class TherapyLineAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Restaging)
-class RestagingAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
+class RestagingAdmin(AccessLoggedAdminMixin, HistoryAdmin):
     list_display = ["patient", "date", "status", "completed_at"]
     list_filter = ["status"]
     list_select_related = ["patient"]
@@ -135,7 +135,7 @@ class RestagingAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(CaseReview)
-class CaseReviewAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
+class CaseReviewAdmin(AccessLoggedAdminMixin, HistoryAdmin):
     list_display = [
         "pk",
         "patient",

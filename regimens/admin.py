@@ -14,8 +14,8 @@ from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
-from simple_history.admin import SimpleHistoryAdmin
 
+from myeloma_cds.admin_history import HistoryAdmin
 from regimens import models as m
 from regimens.services import release_create
 
@@ -61,7 +61,7 @@ class ReleaseOnChangeMixin:
         return actions
 
 
-class CatalogEditorAdmin(ReleaseOnChangeMixin, SimpleHistoryAdmin):
+class CatalogEditorAdmin(ReleaseOnChangeMixin, HistoryAdmin):
     """Only catalog editors (via model permissions) and superusers may change anything."""
 
     form = ChangeReasonForm

@@ -246,31 +246,6 @@ def test_a_completed_restaging_is_not_reopened_in_the_wizard(clinician_client):
 # Patterns that take no id of ours (the admin's catch-all).
 UNTAMPERABLE = {"<admin/(?P<url>.*)$>"}
 
-# Server errors found by this walk that live outside the wizard, keyed (URL name, tampered argument, how). Each
-# entry must still fail (a fixed one fails the test until it is removed here); a new one fails at once.
-# - "huge": a number past 64 bits compared with a foreign key (`patient_id=`, `meeting_id=`): SQLite raises
-#   OverflowError (PostgreSQL answers). Fix: refuse ids past 2**63 - 1 before the query (as patients/wizard.py
-#   does), or a bounded id converter in the URL maps.
-# - "text": the admin's history page (django-simple-history's SimpleHistoryAdmin.history_view) filters on a
-#   non-numeric object id and raises ValueError. Fix: a 404 for an object id the primary key cannot take.
-KNOWN_SERVER_ERRORS: set[tuple[str, str, str]] = set()
-ADMIN_HISTORY_MODELS = (
-    "board_agendaitem",
-    "board_boardmeeting",
-    "patients_casereview",
-    "patients_patient",
-    "patients_restaging",
-    "patients_therapyline",
-    "regimens_drug",
-    "regimens_drugclass",
-    "regimens_enginetext",
-    "regimens_pathway",
-    "regimens_regimen",
-    "regimens_trial",
-)
-for _model in ADMIN_HISTORY_MODELS:
-    KNOWN_SERVER_ERRORS.add((f"admin:{_model}_history", "object_id", "text"))
-
 
 def tampered(kwargs: dict, other_patient_pk: int) -> list[tuple[str, str, dict]]:
     """(argument, how, arguments) variants of valid URL arguments: each id huge or zero, each text argument
@@ -316,19 +291,10 @@ def test_no_tampered_id_in_any_url_gives_a_server_error(default_catalog, clinici
     client.force_login(users[role])
     urls = urls_with_tampered_ids(world)
     assert len(urls) > 200  # every pattern, several variants each
-    errors, known = [], set()
-    for variant, url in urls:
-        for method in (client.get, client.post):
-            if method(url).status_code < 500:
-                continue
-            if variant in KNOWN_SERVER_ERRORS:
-                known.add(variant)
-            else:
-                errors.append(f"{method.__name__.upper()} {url} {variant}")
+    errors = [
+        f"{method.__name__.upper()} {url} {variant}"
+        for variant, url in urls
+        for method in (client.get, client.post)
+        if method(url).status_code >= 500
+    ]
     assert not errors, "server errors for tampered addresses:\n" + "\n".join(errors)
-    reachable = {v for v in KNOWN_SERVER_ERRORS if role == "superuser" or not v[0].startswith("admin:")}
-    if connection.vendor == "sqlite":
-        assert known == reachable, f"fixed, remove from KNOWN_SERVER_ERRORS: {sorted(reachable - known)}"
-    else:
-        # PostgreSQL compares a bigint column with a huge number and finds nothing.
-        assert known == {v for v in reachable if v[2] != "huge"}
