@@ -74,6 +74,12 @@ def user_access(request: HttpRequest) -> Access:
         active = user.is_active
         cached = Access(sorted(roles), frozenset(permissions if active else ()), active and user.is_superuser)
         setattr(request, "_user_access", cached)  # noqa: B010 (HttpRequest declares no such attribute)
+        if user.is_authenticated:
+            # ModelBackend's own caches, filled from the same rows: the views' permission checks then ask the
+            # database nothing (ModelBackend would read the user's and the groups' permissions in two queries).
+            user._user_perm_cache = {f"{app}.{perm}" for _, _, _, app, perm in rows if perm}
+            user._group_perm_cache = {f"{app}.{perm}" for _, app, perm, _, _ in rows if perm}
+            user._perm_cache = set(permissions)
     return cached
 
 

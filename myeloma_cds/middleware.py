@@ -60,3 +60,18 @@ class HealthCheckMiddleware:
 
             return healthz(request)
         return self.get_response(request)
+
+
+class UserAccessMiddleware:
+    """Reads a signed-in user's roles and permissions once, in one query, before the view checks them
+    (`myeloma_cds.context_processors.user_access`, which also fills ModelBackend's permission caches)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if request.user.is_authenticated:
+            from myeloma_cds.context_processors import user_access
+
+            user_access(request)
+        return self.get_response(request)

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "myeloma_cds.middleware.UserAccessMiddleware",
     "myeloma_cds.middleware.SessionIdleRenewalMiddleware",
     "myeloma_cds.middleware.PrivateResponseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

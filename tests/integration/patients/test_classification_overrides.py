@@ -4,6 +4,7 @@ beside the engine's conclusion, and never given to the engine."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 
 from patients import services
@@ -162,8 +163,10 @@ def test_the_override_is_frozen_into_the_saved_case(patient, clinician):
     assert review.classification_overrides == OVERRIDE
     assert review.result_json == recommend_case(review.case_json)  # the case the engine got has no override
     assert REASON not in str(review.case_json)
-    # A later change to the restaging row does not reach the saved case.
-    Restaging.objects.filter(pk=draft.pk).update(classification_overrides={})
+    # A later change to the restaging row (refused by PostgreSQL's trigger on a completed restaging; possible on
+    # SQLite through the ORM) does not reach the saved case.
+    if connection.vendor != "postgresql":
+        Restaging.objects.filter(pk=draft.pk).update(classification_overrides={})
     assert CaseReview.objects.get(pk=review.pk).classification_overrides == OVERRIDE
 
 
