@@ -45,6 +45,26 @@ def default_catalog(db):
     return catalog_load(document=read_document(DEFAULT_CATALOG_FILE), note="test").release
 
 
+# Tables whose rows PostgreSQL keeps frozen with triggers (patients migration 0008, board migration 0003).
+FROZEN_TABLES = ("patients_accesslog", "patients_casereview", "patients_restaging", "board_boarddecision")
+
+
+@pytest.fixture
+def frozen_rows_writable(db):
+    """For a test that arranges its scenario by writing rows the product never changes: on PostgreSQL the
+    freezing triggers are switched off inside the test's own transaction, which rolls that back. The refusals
+    themselves are specified in tests/integration/test_frozen_records.py and test_access_log_chain.py."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # ALTER TABLE waits for no deferred check: run the pending ones now, then defer again.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in FROZEN_TABLES:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def pytest_collection_modifyitems(config, items):
     """Only browser tests may use Playwright's fixtures: a test elsewhere that names one (a parameter called
     `page`, say) is run once per browser and sorted among the browser tests, whose emptied database then breaks

@@ -80,19 +80,7 @@ def saved_cases(count, clinician):
     return cases
 
 
-# Tables whose rows PostgreSQL keeps frozen with triggers (patients migration 0008, board migration 0003).
-FROZEN_TABLES = ("patients_accesslog", "patients_casereview", "patients_restaging", "board_boarddecision")
-
-
 @pytest.fixture(autouse=True)
-def _arrange_frozen_rows_directly(db):
+def _arrange_frozen_rows_directly(frozen_rows_writable):
     """The board tests arrange their scenarios by writing rows the product never changes (a decision back-dated
-    to March, a saved case on another pathway, a restaging edited after the save). On PostgreSQL the freezing
-    triggers are switched off inside each test's own transaction, which rolls that back; the refusals themselves
-    are specified in tests/integration/test_frozen_records.py and test_access_log_chain.py."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for table in FROZEN_TABLES:
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+    to March, a saved case on another pathway, a restaging edited after the save): see `frozen_rows_writable`."""

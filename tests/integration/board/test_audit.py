@@ -9,7 +9,6 @@ import datetime as dt
 import io
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,11 +20,8 @@ from tests.integration.board.conftest import saved_cases
 
 
 def empty_the_log():
-    """Start from an empty access log. The log is append-only (on PostgreSQL a trigger refuses deletes), so the
-    trigger is switched off inside the test's own transaction, which rolls that back with the rest."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE patients_accesslog DISABLE TRIGGER USER")
+    """Start from an empty access log. The log is append-only; the board tests may empty it (see
+    `frozen_rows_writable` in tests/conftest.py, on for every board test)."""
     AccessLog.objects.all().delete()
 
 

@@ -247,7 +247,7 @@ def test_the_recommendation_page_shows_every_part_of_the_answer(clinician_client
 
 
 def test_saving_for_the_board_freezes_the_answer_and_the_saved_case_is_never_recomputed(
-    clinician_client, patient, restaging
+    clinician_client, patient, restaging, frozen_rows_writable
 ):
     response = clinician_client.post(reverse("patients:review_create", args=[patient.pk, restaging.pk]))
     review = CaseReview.objects.get()

@@ -49,7 +49,7 @@ def test_rule_ids_appear_only_in_the_basis_details(clinician_client, patient, re
 
 
 def test_the_saved_case_shows_the_values_as_entered_from_the_frozen_case(
-    clinician_client, clinician, patient, restaging
+    clinician_client, clinician, patient, restaging, frozen_rows_writable
 ):
     Restaging = type(restaging)
     Restaging.objects.filter(pk=restaging.pk).update(
