@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from patients.models import CaseReview
+from patients.models import CaseReview, _choice
 
 
 class DecisionKind(models.TextChoices):
@@ -41,13 +41,6 @@ class OffReason(models.TextChoices):
     ACCESS_REIMBURSEMENT = "access_reimbursement", "Access or reimbursement"
     MULTIDISCIPLINARY = "multidisciplinary", "Multidisciplinary rationale"
     OTHER = "other", "Other"
-
-
-def _choice(prefix: str, field: str, choices: type[models.TextChoices], blank: bool = False) -> models.CheckConstraint:
-    allowed = Q(**{f"{field}__in": choices.values})
-    if blank:
-        allowed |= Q(**{field: ""})
-    return models.CheckConstraint(condition=allowed, name=f"{prefix}_{field}_valid")
 
 
 class BoardMeeting(models.Model):
@@ -148,8 +141,8 @@ class BoardDecision(models.Model):
         ordering = ["decided_at", "id"]
         verbose_name = "board decision"
         constraints = [
-            _choice("board_decision", "kind", DecisionKind),
-            _choice("board_decision", "concordance", Concordance),
+            _choice("board_decision", "kind", DecisionKind, blank=False),
+            _choice("board_decision", "concordance", Concordance, blank=False),
             _choice("board_decision", "off_reason", OffReason, blank=True),
             # One original decision per saved case; every later one amends the decision before it.
             models.UniqueConstraint(
