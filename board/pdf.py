@@ -336,11 +336,3 @@ def minutes_cases(meeting: BoardMeeting, decisions: dict[int, BoardDecision]) ->
             )
         )
     return rows
-
-
-def decisions_in_force(cases: list[CaseReview]) -> dict[int, BoardDecision]:
-    """The decision in force of each case, with who decided and at which meeting (one query)."""
-    decisions = BoardDecision.objects.filter(case_review__in=cases, amendment__isnull=True).select_related(
-        "decided_by", "meeting"
-    )
-    return {decision.case_review_id: decision for decision in decisions}

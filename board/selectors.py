@@ -71,7 +71,7 @@ def meeting_list(*, upcoming: bool | None = None) -> QuerySet[BoardMeeting]:
 
 def meeting_detail(pk: int) -> BoardMeeting:
     """A meeting with its chair, attendees and ordered agenda (each case with its patient). The pages that show
-    the agenda's decisions read them apart, once (`current_decisions`; the minutes' `pdf.decisions_in_force`)."""
+    the agenda's decisions read them apart, once (`current_decisions`, the agenda page and the minutes alike)."""
     items = AgendaItem.objects.select_related("case_review__patient", "case_review__created_by", "added_by").order_by(
         "position", "id"
     )
@@ -130,7 +130,9 @@ def case_file(pk: int) -> CaseFile:
 
 def current_decisions(cases: list[CaseReview]) -> dict[int, BoardDecision]:
     """The decision in force for each of these cases (one query)."""
-    decisions = BoardDecision.objects.filter(case_review__in=cases, amendment__isnull=True).select_related("decided_by")
+    decisions = BoardDecision.objects.filter(case_review__in=cases, amendment__isnull=True).select_related(
+        "decided_by", "meeting"
+    )
     return {decision.case_review_id: decision for decision in decisions}
 
 

@@ -50,7 +50,7 @@ def meeting_minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     cases = [item.case_review for item in meeting.items.all()]
     context = {
         "meeting": meeting,
-        "rows": pdf.minutes_cases(meeting, pdf.decisions_in_force(cases)),
+        "rows": pdf.minutes_cases(meeting, selectors.current_decisions(cases)),
         "printed_by": pdf.person(request.user),
         "printed_at": timezone.localtime(),
     }
