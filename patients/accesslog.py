@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 GENESIS = "0" * 64
 # The chain's pg_advisory_xact_lock key, written into the migration's patients_accesslog_head() ("accesslg").
 CHAIN_LOCK = 7017561931753155687
+# A row's detail is cut to the column's length (a long search query keeps its start).
+DETAIL_LENGTH = AccessLog._meta.get_field("detail").max_length or 300
 
 # --- hashing ------------------------------------------------------------------------------------------------
 
@@ -49,6 +51,8 @@ def canonical(row: AccessLog) -> bytes:
         "patient": row.patient_id,
         "user": row.user_id,
     }
+    if row.detail:  # a later column: rows without it keep the form, and the hash, they were written with
+        fields["detail"] = row.detail
     return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -106,6 +110,7 @@ def record(
     case_review: CaseReview | None = None,
     meeting: BoardMeeting | None = None,
     client_address: str | None = None,
+    detail: str = "",
 ) -> AccessLog:
     """One row: who did `action` to which patient, saved case or board meeting, from which address (a saved
     case's row names its patient too). Raises ValidationError for a client address that is not an IP address."""
@@ -116,6 +121,7 @@ def record(
         case_review=case_review,
         meeting=meeting,
         client_address=client_address,
+        detail=detail,
     )
     return append([row])[0]
 
@@ -128,6 +134,7 @@ def entry(
     case_review: CaseReview | None = None,
     meeting: BoardMeeting | None = None,
     client_address: str | None = None,
+    detail: str = "",
 ) -> AccessLog:
     """A row not yet written, for `append` (several rows in one call)."""
     patient_id = patient.pk if patient is not None else case_review.patient_id if case_review is not None else None
@@ -138,6 +145,7 @@ def entry(
         case_review=case_review,
         meeting=meeting,
         client_address=client_address,
+        detail=detail[: DETAIL_LENGTH - 1] + "…" if len(detail) > DETAIL_LENGTH else detail,
     )
 
 

@@ -109,6 +109,12 @@ class AccessAction(models.TextChoices):
     UPDATE = "update", "Updated"
     EXPORT = "export", "Exported"
     PRINT = "print", "Printed (PDF)"
+    # A list or search of patient records (the query in the row's detail), or a recommendation asked through the
+    # API for a case that is not stored (what was asked in the detail).
+    LIST = "list", "Listed or searched"
+    API = "api", "Sent through the API"
+    # Access to a patient outside the user's care teams, with the reason given (in the detail).
+    BREAK_GLASS = "glass", "Emergency access (break the glass)"
 
 
 # --- field and constraint helpers ----------------------------------------------------------------------------
@@ -754,6 +760,9 @@ class AccessLog(models.Model):
     at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     # Where the request came from; empty for rows written by commands and for rows older than the column.
     client_address = models.GenericIPAddressField("Client address", null=True, blank=True)
+    # What was read when the row names no single record or needs more words: the search query, the form or
+    # wizard step, the API call, the reason given for emergency access.
+    detail = models.CharField("Detail", max_length=300, blank=True, default="", db_default="")
     previous_hash = models.CharField(max_length=64, editable=False)
     row_hash = models.CharField(max_length=64, unique=True, editable=False)
 
@@ -765,12 +774,13 @@ class AccessLog(models.Model):
         constraints = [
             _choice("access_log", "action", AccessAction, blank=False),
             models.CheckConstraint(
-                condition=Q(patient__isnull=False) | Q(meeting__isnull=False), name="access_log_names_what"
+                condition=Q(patient__isnull=False) | Q(meeting__isnull=False) | ~Q(detail=""),
+                name="access_log_names_what",
             ),
         ]
 
     def __str__(self) -> str:
-        what = self.patient if self.patient_id else self.meeting
+        what = self.patient if self.patient_id else self.meeting if self.meeting_id else self.detail
         return f"{self.user} {self.action} {what} at {self.at:%Y-%m-%d %H:%M}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:

@@ -85,10 +85,16 @@ def access_log(
     action: str,
     case_review: CaseReview | None = None,
     client_address: str | None = None,
+    detail: str = "",
 ) -> AccessLog:
     """One row per view, creation, change or export of a patient's records, chained onto the log."""
     return accesslog.record(
-        user=user, patient=patient, action=action, case_review=case_review, client_address=client_address
+        user=user,
+        patient=patient,
+        action=action,
+        case_review=case_review,
+        client_address=client_address,
+        detail=detail,
     )
 
 
