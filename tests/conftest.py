@@ -36,6 +36,16 @@ def _fresh_engine_catalog_cache():
     catalog._engine_catalogs.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    """A transactional test empties the database, and the content types come back with new ids: forget the old ones."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield
+    ContentType.objects.clear_cache()
+
+
 @pytest.fixture
 def default_catalog(db):
     """The default catalog file loaded into the test database; returns its release."""
