@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from regimens.catalog import engine_catalog
 
@@ -34,11 +35,12 @@ def recommend_case(case: dict[str, Any], *, catalog=None, pathway: str | None = 
 
     Uses the catalog release in force unless an engine catalog is given, and the catalog's active pathway unless
     another is named. Raises `regimens.engine.CaseFormatError` (with one `FieldError` per problem) for an
-    invalid case and `UnknownPathway` for a pathway the catalog does not hold.
+    invalid case (a date later than today + 1 day included) and `UnknownPathway` for a pathway the catalog does
+    not hold.
     """
     from regimens.engine import recommend_dict
 
     catalog = catalog or engine_catalog()
     if pathway is not None and pathway not in catalog.pathway_codes:
         raise UnknownPathway(pathway, catalog.pathway_codes)
-    return recommend_dict(case, catalog, engine_settings(pathway))
+    return recommend_dict(case, catalog, engine_settings(pathway), today=timezone.localdate())

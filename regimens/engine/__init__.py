@@ -10,6 +10,7 @@ Public API::
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from .caseformat import CaseFormatError, FieldError, parse_case
@@ -36,7 +37,10 @@ __all__ = [
 ]
 
 
-def recommend_dict(data: dict[str, Any], catalog: Catalog, settings: EngineSettings | None = None) -> dict[str, Any]:
-    """Parse and validate a case dict, recommend, and serialise the answer (format version 1)."""
-    case = parse_case(data, catalog)
+def recommend_dict(
+    data: dict[str, Any], catalog: Catalog, settings: EngineSettings | None = None, *, today: date | None = None
+) -> dict[str, Any]:
+    """Parse and validate a case dict, recommend, and serialise the answer (format version 1). `today` bounds
+    the case's dates (see parse_case)."""
+    case = parse_case(data, catalog, today=today)
     return recommendation_to_dict(recommend(case, catalog, settings or EngineSettings()))

@@ -2,12 +2,12 @@
 `myeloma-cds-recommendation/1` out.
 
 Validation reports one `FieldError` per problem, with a field path such as `prior_lines[0].start_date`.
+Numeric ranges and the date window come from ranges.py, the one table of them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,18 +28,21 @@ from .facts import (
     Transplant,
     Vte,
 )
+from .ranges import DATE_FIELDS, RANGES, date_problem
 
 CASE_FORMAT = "myeloma-cds-case/1"
 _MISSING = object()
 
 
-def _fits_a_float(value: int) -> bool:
-    """A JSON integer beyond the largest float cannot be a number the engine reads (float() would overflow)."""
-    try:
-        float(value)
-    except OverflowError:
-        return False
-    return True
+def _range(path: str) -> tuple[str, Any]:
+    """The spec of a number: its range in ranges.RANGES (a KeyError here is a field missing from the table)."""
+    return ("range", RANGES[path])
+
+
+def _generic(where: str) -> str:
+    """`prior_lines[0].drugs[2].start_date` -> `prior_lines[].drugs[].start_date` (the key of DATE_FIELDS)."""
+    parts = where.split("[")
+    return parts[0] + "".join("[" + part[part.index("]") :] for part in parts[1:])
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class CaseFormatError(ValueError):
 
 _CYTO = {
     "del_17p": "bool",
-    "del_17p_clonal_fraction_pct": ("num", 0, 100),
+    "del_17p_clonal_fraction_pct": None,  # its range depends on where (see _cyto_specs)
     "tp53_mutation": "bool",
     "t_4_14": "bool",
     "t_14_16": "bool",
@@ -69,47 +72,46 @@ _CYTO = {
     "amp_1q": "bool",
     "del_1p32": ("enum", ("none", "monoallelic", "biallelic")),
 }
-_LAB = ("num", 0, None)
-_POSITIVE = ("pos", 0, None)
+
 _RESTAGING_SIMPLE: dict[str, Any] = {
-    "serum_m_protein_g_dl": _LAB,
-    "serum_m_protein_nadir_g_dl": _LAB,
-    "serum_m_protein_previous_g_dl": _LAB,
+    "serum_m_protein_g_dl": _range("restaging.serum_m_protein_g_dl"),
+    "serum_m_protein_nadir_g_dl": _range("restaging.serum_m_protein_nadir_g_dl"),
+    "serum_m_protein_previous_g_dl": _range("restaging.serum_m_protein_previous_g_dl"),
     "previous_assessment_date": "date",
-    "urine_m_protein_mg_24h": _LAB,
-    "urine_m_protein_nadir_mg_24h": _LAB,
-    "urine_m_protein_previous_mg_24h": _LAB,
-    "involved_flc_mg_l": _LAB,
-    "uninvolved_flc_mg_l": _LAB,
-    "involved_flc_nadir_mg_l": _LAB,
-    "involved_flc_previous_mg_l": _LAB,
-    "creatinine_mg_dl": _POSITIVE,
-    "creatinine_baseline_mg_dl": _POSITIVE,
-    "calcium_mg_dl": _LAB,
-    "albumin_g_dl": _LAB,
-    "hemoglobin_g_dl": _LAB,
-    "hemoglobin_baseline_g_dl": _LAB,
-    "ldh_u_l": _LAB,
-    "ldh_uln_u_l": _POSITIVE,
-    "beta2_microglobulin_mg_l": _LAB,
-    "igg_mg_dl": _LAB,
-    "bone_marrow_plasma_cells_pct": ("num", 0, 100),
-    "circulating_plasma_cells_pct": ("num", 0, 100),
+    "urine_m_protein_mg_24h": _range("restaging.urine_m_protein_mg_24h"),
+    "urine_m_protein_nadir_mg_24h": _range("restaging.urine_m_protein_nadir_mg_24h"),
+    "urine_m_protein_previous_mg_24h": _range("restaging.urine_m_protein_previous_mg_24h"),
+    "involved_flc_mg_l": _range("restaging.involved_flc_mg_l"),
+    "uninvolved_flc_mg_l": _range("restaging.uninvolved_flc_mg_l"),
+    "involved_flc_nadir_mg_l": _range("restaging.involved_flc_nadir_mg_l"),
+    "involved_flc_previous_mg_l": _range("restaging.involved_flc_previous_mg_l"),
+    "creatinine_mg_dl": _range("restaging.creatinine_mg_dl"),
+    "creatinine_baseline_mg_dl": _range("restaging.creatinine_baseline_mg_dl"),
+    "calcium_mg_dl": _range("restaging.calcium_mg_dl"),
+    "albumin_g_dl": _range("restaging.albumin_g_dl"),
+    "hemoglobin_g_dl": _range("restaging.hemoglobin_g_dl"),
+    "hemoglobin_baseline_g_dl": _range("restaging.hemoglobin_baseline_g_dl"),
+    "ldh_u_l": _range("restaging.ldh_u_l"),
+    "ldh_uln_u_l": _range("restaging.ldh_uln_u_l"),
+    "beta2_microglobulin_mg_l": _range("restaging.beta2_microglobulin_mg_l"),
+    "igg_mg_dl": _range("restaging.igg_mg_dl"),
+    "bone_marrow_plasma_cells_pct": _range("restaging.bone_marrow_plasma_cells_pct"),
+    "circulating_plasma_cells_pct": _range("restaging.circulating_plasma_cells_pct"),
     "new_bone_lesions": "bool",
     "existing_lesion_growth": "bool",
     "crab_attributable_to_myeloma": "bool",
     "plasmacytoma": ("enum", ("none", "paraskeletal", "extramedullary")),
     "hyperviscosity": "bool",
-    "ecog": ("int", 0, 4),
-    "charlson_comorbidity_index": ("int", 0, 37),
-    "adl": ("int", 0, 6),
-    "iadl": ("int", 0, 8),
-    "peripheral_neuropathy_grade": ("int", 0, 4),
+    "ecog": _range("restaging.ecog"),
+    "charlson_comorbidity_index": _range("restaging.charlson_comorbidity_index"),
+    "adl": _range("restaging.adl"),
+    "iadl": _range("restaging.iadl"),
+    "peripheral_neuropathy_grade": _range("restaging.peripheral_neuropathy_grade"),
     "neuropathic_pain": "bool",
     "on_dialysis": "bool",
     "corneal_disease": "bool",
 }
-_CARDIAC = {"heart_failure_nyha": ("int", 1, 4), "uncontrolled_hypertension": "bool"}
+_CARDIAC = {"heart_failure_nyha": _range("restaging.cardiac.heart_failure_nyha"), "uncontrolled_hypertension": "bool"}
 _VTE = {"prior_vte": "bool", "bmi_30_or_more": "bool", "central_line": "bool", "on_anticoagulant": "bool"}
 _PREFERENCES = {"all_oral": "bool", "declines_transplant": "bool", "car_t_available": "bool"}
 _RESPONSES = ("sCR", "CR", "VGPR", "PR", "MR", "SD", "PD", "unknown")
@@ -117,9 +119,14 @@ _STOP = ("progression", "toxicity", "completed", "patient_choice", "other", "ong
 _HEAVY = ("IgG", "IgA", "IgD", "IgE", "IgM", "light_chain_only", "non_secretory")
 
 
+def _cyto_specs(path: str) -> dict[str, Any]:
+    return {**_CYTO, "del_17p_clonal_fraction_pct": _range(f"{path}.del_17p_clonal_fraction_pct")}
+
+
 class _Parser:
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, today: dt.date | None = None) -> None:
         self.catalog = catalog
+        self.today = today  # for the date window; the engine never reads the clock
         self.errors: list[FieldError] = []
 
     def err(self, path: str, message: str) -> None:
@@ -160,33 +167,12 @@ class _Parser:
                 self.err(where, f"must be one of {', '.join(spec[1])} (got {raw!r})")
                 return None
             return raw
-        if (
-            isinstance(raw, bool)
-            or not isinstance(raw, (int, float))
-            or (isinstance(raw, float) and not math.isfinite(raw))
-        ):
-            self.err(where, "must be " + ("an integer" if kind == "int" else "a number"))
+        assert kind == "range", kind
+        problem = spec[1].problem(raw)
+        if problem is not None:
+            self.err(where, problem)
             return None
-        if kind == "int" and not isinstance(raw, int):
-            self.err(where, "must be an integer")
-            return None
-        if isinstance(raw, int) and kind != "int" and not _fits_a_float(raw):
-            self.err(where, "is too large to be a measurement")
-            return None
-        low, high = spec[1], spec[2]
-        if kind == "pos" and raw <= 0:
-            self.err(where, "must be greater than 0")
-            return None
-        if low is not None and raw < low:
-            self.err(
-                where,
-                "must not be negative" if low == 0 and high is None else f"must be between {low} and {high}",
-            )
-            return None
-        if high is not None and raw > high:
-            self.err(where, f"must be between {low} and {high}")
-            return None
-        return raw if kind == "int" else float(raw)
+        return raw if spec[1].kind == "whole" else float(raw)  # within its range: float() cannot overflow
 
     def date(self, raw: Any, where: str) -> dt.date | None:
         if not isinstance(raw, str):
@@ -195,20 +181,26 @@ class _Parser:
         try:
             if len(raw) != 10:
                 raise ValueError
-            return dt.date.fromisoformat(raw)
+            value = dt.date.fromisoformat(raw)
         except ValueError:
             self.err(where, f"must be an ISO date (YYYY-MM-DD), got {raw!r}")
             return None
+        problem = date_problem(value, self.today, DATE_FIELDS.get(_generic(where), False))
+        if problem is not None:
+            self.err(where, problem)
+            return None
+        return value
 
-    @staticmethod
-    def quiet_date(raw: Any) -> dt.date | None:
-        """A date for cross-field checks; a malformed one is reported where it is parsed, not twice."""
+    def quiet_date(self, raw: Any) -> dt.date | None:
+        """A date for cross-field checks; a malformed one, or one outside the date window, is reported where it
+        is parsed, not twice."""
         if not isinstance(raw, str):
             return None
         try:
-            return dt.date.fromisoformat(raw)
+            value = dt.date.fromisoformat(raw)
         except ValueError:
             return None
+        return value if date_problem(value, self.today) is None else None
 
     def simple(self, data: dict[str, Any] | None, path: str, specs: dict[str, Any]) -> dict[str, Any]:
         if data is None:
@@ -219,7 +211,7 @@ class _Parser:
         data = self.obj(raw, path, _CYTO)
         if data is None:
             return None
-        return Cytogenetics(**self.simple(data, path, _CYTO))
+        return Cytogenetics(**self.simple(data, path, _cyto_specs(path)))
 
     def drug_name(self, raw: Any, where: str) -> str | None:
         if not isinstance(raw, str):
@@ -433,11 +425,11 @@ class _Parser:
             patient,
             "patient",
             {
-                "age_years": ("int", 18, 110),
+                "age_years": _range("patient.age_years"),
                 "birth_date": "date",
                 "sex": ("enum", ("female", "male")),
-                "weight_kg": ("num", 25, 300),
-                "height_cm": ("num", 100, 230),
+                "weight_kg": _range("patient.weight_kg"),
+                "height_cm": _range("patient.height_cm"),
             },
         )
         dx = self.obj(
@@ -454,7 +446,7 @@ class _Parser:
                 {
                     "heavy_chain": ("enum", _HEAVY),
                     "light_chain": ("enum", ("kappa", "lambda")),
-                    "iss_stage": ("int", 1, 3),
+                    "iss_stage": _range("diagnosis.iss_stage"),
                     "ldh_above_uln": "bool",
                 },
             )
@@ -511,8 +503,12 @@ class _Parser:
                 - birth.year
                 - ((restaging.date.month, restaging.date.day) < (birth.month, birth.day))
             )
-            if not 18 <= computed <= 110:
-                self.err("patient.birth_date", f"gives age {computed} at restaging; must be between 18 and 110")
+            if RANGES["patient.age_years"].problem(computed) is not None:
+                adult = RANGES["patient.age_years"]
+                self.err(
+                    "patient.birth_date",
+                    f"gives age {computed} at restaging; must be between {adult.low} and {adult.high}",
+                )
             elif age is not None and age != computed:
                 self.err("patient.age_years", f"disagrees with birth_date (age {computed} at restaging.date)")
             age = computed
@@ -525,6 +521,9 @@ class _Parser:
         return Case(person, diagnosis, tuple(lines), restaging, prefs)
 
 
-def parse_case(data: Any, catalog: Catalog) -> Case:
-    """Validate a `myeloma-cds-case/1` dict against the catalog; CaseFormatError lists every problem."""
-    return _Parser(catalog).parse(data)
+def parse_case(data: Any, catalog: Catalog, *, today: dt.date | None = None) -> Case:
+    """Validate a `myeloma-cds-case/1` dict against the catalog; CaseFormatError lists every problem.
+
+    `today` (the caller's date) bounds the dates: none may be later than today + 1 day (ranges.py); without it
+    only the earliest date (1900-01-01) is checked."""
+    return _Parser(catalog, today).parse(data)

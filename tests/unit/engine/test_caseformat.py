@@ -330,5 +330,5 @@ def test_an_integer_beyond_any_float_is_a_field_error_not_a_crash(value) -> None
     with pytest.raises(CaseFormatError) as info:
         run(data)
     assert [(e.field, e.message) for e in info.value.errors] == [
-        ("restaging.ldh_u_l", "is too large to be a measurement")
+        ("restaging.ldh_u_l", "must be between 0 and 100000 (U/L)")  # the range (ranges.py), never a crash
     ]
