@@ -1,9 +1,6 @@
 """JSON API: `POST /api/v1/recommend[?pathway=CODE]` takes a case (myeloma-cds-case/1) and answers its
 recommendation, on the catalog's active pathway unless another is named."""
 
-import json
-import math
-
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
@@ -11,62 +8,15 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from regimens.casejson import TOO_LARGE, UnreadableCase, read_case_json
 from regimens.models import ApiToken
 from regimens.recommendations import UnknownPathway, recommend_case
 from regimens.tokens import TokenRefused, token_user
 
 PERMISSION = "regimens.run_recommendation"
-# A case is a few levels deep and its numbers are clinical values: anything far beyond is refused as a 400
-# before it reaches the engine (a 309-digit integer overflows a float; 2,000 nested arrays exhaust recursion).
-MAX_INTEGER_DIGITS = 100
-MAX_DEPTH = 32
-
-
-class _Refused(ValueError):
-    """A JSON body that parses but that no case can be."""
-
-
-def _parse_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
-        raise _Refused(f"the integer {text[:12]}... has more than {MAX_INTEGER_DIGITS} digits")
-    return int(text)
-
-
-def _parse_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _Refused(f"the number {text[:24]} is out of range")
-    return value
-
-
-def _parse_constant(name: str) -> float:
-    raise _Refused(f"{name} is not a number")
-
-
-def _depth(data: object) -> int:
-    """How deeply lists and objects nest (iteratively, so a deep body cannot exhaust recursion here)."""
-    deepest, stack = 0, [(data, 1)]
-    while stack:
-        value, level = stack.pop()
-        if isinstance(value, dict):
-            value = list(value.values())
-        if isinstance(value, list):
-            deepest = max(deepest, level)
-            if level > MAX_DEPTH:
-                break
-            stack.extend((item, level + 1) for item in value)
-    return deepest
-
-
-def _load(body: bytes):
-    """The JSON body; raises ValueError with a readable message for anything that is not a plain JSON case."""
-    try:
-        data = json.loads(body, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
-    except RecursionError:
-        raise _Refused("it is nested too deeply") from None
-    if _depth(data) > MAX_DEPTH:
-        raise _Refused(f"it is nested more than {MAX_DEPTH} levels deep")
-    return data
+# The body is read as every door reads a case (regimens/casejson.py): larger than 1 MB, not JSON, nested more than
+# 32 levels or with an integer of thousands of digits is refused here; the engine names the field of any other
+# bad value (NaN, Infinity, 1e300, a 309-digit integer: out of the field's range, regimens/engine/ranges.py).
 
 
 def _errors(status: int, *errors: tuple[str, str], **headers) -> JsonResponse:
@@ -105,13 +55,11 @@ def recommend(request: HttpRequest) -> JsonResponse:
     if not user.has_perm(PERMISSION):
         return _errors(403, ("", "Your role may not run recommendations."))
     try:
-        data = _load(request.body or b"null")
-    except RequestDataTooBig:
-        return _errors(413, ("", "The case is too large."))
-    except _Refused as exc:
-        return _errors(400, ("", f"The body is refused: {exc}."))
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer beyond Python's digit limit
-        return _errors(400, ("", f"The body is not valid JSON ({exc})."))
+        data = read_case_json(request.body or b"null")
+    except RequestDataTooBig:  # beyond Django's DATA_UPLOAD_MAX_MEMORY_SIZE: not even read
+        return _errors(413, ("", f"The body is {TOO_LARGE}."))
+    except UnreadableCase as exc:  # 413 when too large, as above; 400 for the rest
+        return _errors(413 if exc.too_large else 400, ("", f"The body is {exc.message}."))
     if not isinstance(data, dict):
         return _errors(400, ("", "The body must be a JSON object (myeloma-cds-case/1)."))
     pathway = request.GET.get("pathway") or None

@@ -1,6 +1,5 @@
 """Store a case file (`myeloma-cds-case/1`) as a patient with its lines of therapy and a complete restaging."""
 
-import json
 import sys
 from pathlib import Path
 
@@ -8,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from patients import services
+from regimens.casejson import UnreadableCase, read_case_json
 
 
 class Command(BaseCommand):
@@ -30,16 +30,13 @@ class Command(BaseCommand):
             except get_user_model().DoesNotExist:
                 raise CommandError(f"No user {user!r}.") from None
         try:
-            text = sys.stdin.read() if case_file == "-" else Path(case_file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            raw = sys.stdin.buffer.read() if case_file == "-" else Path(case_file).read_bytes()
+        except OSError as exc:
             self._fail([(case_file, f"cannot be read ({exc})")])
-        try:
-            case = json.loads(text)
-        except json.JSONDecodeError as exc:
-            self._fail([("(root)", f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")])
-        except (ValueError, RecursionError) as exc:  # e.g. an integer of thousands of digits, nesting too deep
-            deep = isinstance(exc, RecursionError)
-            self._fail([("(root)", "nested too deeply" if deep else "a number has thousands of digits")])
+        try:  # as every door reads a case: too large, not UTF-8, not JSON, too deep, thousands of digits
+            case = read_case_json(raw)
+        except UnreadableCase as exc:
+            self._fail([("(root)", exc.message)])
         try:
             patient, restaging = services.case_import(case=case, by=importer, mrn=mrn, name=name)
         except services.CaseImportError as exc:

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from regimens.casejson import UnreadableCase, read_case_json
 from regimens.catalog import CatalogFileError, read_document
 from regimens.recommendations import UnknownPathway, recommend_case
 from regimens.textreport import recommendation_text
@@ -59,20 +60,13 @@ class Command(BaseCommand):
 
     def _read_case(self, case: str) -> dict:
         try:
-            text = sys.stdin.read() if case == "-" else Path(case).read_text(encoding="utf-8")
+            raw = sys.stdin.buffer.read() if case == "-" else Path(case).read_bytes()
         except OSError as exc:
             raise CommandError(f"{case}: cannot be read ({exc.strerror})", returncode=2) from None
-        except UnicodeDecodeError:
-            raise CommandError(f"{case}: not UTF-8 text (save the case as UTF-8 JSON)", returncode=2) from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CommandError(
-                f"{case}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", returncode=2
-            ) from None
-        except (ValueError, RecursionError) as exc:  # e.g. an integer of thousands of digits, nesting too deep
-            reason = "nested too deeply" if isinstance(exc, RecursionError) else "a number has thousands of digits"
-            raise CommandError(f"{case}: not a usable JSON case ({reason})", returncode=2) from None
+        try:  # as every door reads a case: too large, not UTF-8, not JSON, too deep, thousands of digits
+            data = read_case_json(raw)
+        except UnreadableCase as exc:
+            raise CommandError(f"{case}: {exc.message}", returncode=2) from None
         if not isinstance(data, dict):
             raise CommandError(f"{case}: the case must be a JSON object", returncode=2)
         return data
