@@ -6,7 +6,6 @@ Yes/no findings are tri-state (yes / no / not known): "not known" is never read 
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -29,6 +28,8 @@ from patients.models import (
     Restaging,
     TherapyLine,
 )
+from regimens import casejson
+from regimens.engine import ranges
 from regimens.models import Drug
 
 NOT_KNOWN = "Not known"
@@ -107,14 +108,29 @@ class TriStateRadio(forms.RadioSelect):
 
     def format_value(self, value: Any) -> list[str]:
         mapping = {True: "true", False: "false", "True": "true", "False": "false", "true": "true", "false": "false"}
-        return [mapping.get(value, "unknown")]
+        if value is None or value in ("", "unknown"):
+            return ["unknown"]
+        return [mapping[value]] if value in mapping else []  # a refused value: no answer is shown as chosen
 
     def value_from_datadict(self, data, files, name):
-        return {"true": True, "false": False}.get(data.get(name))
+        """True, False, None (not known: "unknown", blank or not sent) or, for anything else, the value posted,
+        which TriStateField refuses: junk is never stored as "not known"."""
+        value = data.get(name)
+        if value is None or value in ("", "unknown"):
+            return None
+        return {"true": True, "false": False}.get(value, value)
 
 
 class TriStateField(forms.NullBooleanField):
+    """A yes / no / not known answer: True, False or None, and nothing else (not "maybe", not "2")."""
+
     widget = TriStateRadio
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        labels = [str(label) for _, label in self.widget.choices]
+        raise forms.ValidationError(f"Choose {', '.join(labels[:-1])} or {labels[-1]}.", code="invalid_choice")
 
 
 def _is_tri_state(model_field) -> bool:
@@ -148,6 +164,7 @@ class RecordForm(forms.ModelForm):
                 )
             elif isinstance(field, forms.DateField):
                 field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+                field.validators.append(in_date_window)
             elif isinstance(field, forms.FloatField):
                 self.fields[name] = NumberField(label=field.label, help_text=field.help_text, required=field.required)
                 if name in units.FIELDS:
@@ -260,6 +277,18 @@ class RecordForm(forms.ModelForm):
         if name + UNIT_SUFFIX in self.fields:
             return Field(name, template=UNIT_FIELD_TEMPLATE)
         return name
+
+
+def in_date_window(value: date | None) -> None:
+    """A date of the records is something that has happened: from 1900-01-01 to today + 1 day at the latest
+    (the case format's date window, regimens/engine/ranges.py). The forms that know "today" better (the
+    patient's dates, the restaging's) also refuse tomorrow with the same words (_not_in_future)."""
+    if value is None:
+        return
+    if value < ranges.EARLIEST_DATE:
+        raise forms.ValidationError(f"Must not be before {ranges.EARLIEST_DATE.isoformat()}.", code="min_value")
+    if value > ranges.latest_date(timezone.localdate()):
+        raise forms.ValidationError("Must not be in the future.", code="max_value")
 
 
 def _not_in_future(form: forms.Form, *names: str) -> None:
@@ -405,10 +434,16 @@ class LineForm(RecordForm):
 class LineDrugForm(forms.Form):
     drug = forms.ModelChoiceField(queryset=Drug.objects.none(), required=False, empty_label="Choose a drug")
     start_date = forms.DateField(
-        label="Own start date", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label="Own start date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[in_date_window],
     )
     end_date = forms.DateField(
-        label="Own end date", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label="Own end date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[in_date_window],
     )
     still_ongoing = forms.BooleanField(label="Still ongoing", required=False)
     override = forms.ChoiceField(label="Override", required=False, choices=[("", "As computed"), *Override.choices])
@@ -840,7 +875,7 @@ class CaseImportForm(forms.Form):
         label="Name (optional)", required=False, max_length=200, help_text="Blank: “Imported case <n>”."
     )
 
-    MAX_BYTES = 1_000_000
+    MAX_BYTES = casejson.MAX_BYTES
 
     def __init__(self, *args, placeholder: tuple[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -860,8 +895,8 @@ class CaseImportForm(forms.Form):
                 text = upload.read().decode("utf-8")
             except UnicodeDecodeError:
                 raise forms.ValidationError("The file is not UTF-8 text.")
-        try:
-            cleaned["case"] = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"(root): not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).")
+        try:  # as every door reads a case (regimens/casejson.py): not JSON, too deep, thousands of digits
+            cleaned["case"] = casejson.read_case_json(text)
+        except casejson.UnreadableCase as exc:
+            raise forms.ValidationError(f"(root): {exc.message}.") from None
         return cleaned

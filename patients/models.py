@@ -22,6 +22,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from patients import units
+from regimens.engine.ranges import POSITIVE, RANGES, RECORDED_HEART_FAILURE, WHOLE, Range
 
 # --- choices -----------------------------------------------------------------------------------------------
 
@@ -146,6 +147,22 @@ def _whole(label: str, low: int, high: int) -> models.PositiveSmallIntegerField:
     )
 
 
+def _measured(label: str, path: str | Range, help_text: str = "") -> models.Field:
+    """A number of the case format (`path` is its field path there) with the range ranges.RANGES gives it: the
+    validators the forms read their bounds from. The constraints use the same table (_bounds)."""
+    limits = RANGES[path] if isinstance(path, str) else path
+    if limits.kind == WHOLE:
+        return _whole(label, limits.low, limits.high)
+    if limits.kind == POSITIVE:
+        return _positive_number(label, limits.high)
+    return _number(label, limits.low, limits.high, help_text)
+
+
+def _bounds(path: str) -> tuple[int, int]:
+    """(low, high) of a case-format field in ranges.RANGES; for a value that must be greater than 0, low is 0."""
+    return RANGES[path].low, RANGES[path].high
+
+
 def _range(prefix: str, field: str, low: float | None = None, high: float | None = None) -> models.CheckConstraint:
     """`field` is null or within [low, high]."""
     condition = Q()
@@ -214,16 +231,18 @@ class Patient(CheckedByDatabase):
         help_text="Leave blank only when unknown; the restaging then asks for the age.",
     )
     sex = models.CharField("Sex", max_length=6, choices=Sex.choices, blank=True)
-    weight_kg = _number("Weight (kg)", 25, 300)
-    height_cm = _number("Height (cm)", 100, 230)
+    weight_kg = _measured("Weight (kg)", "patient.weight_kg")
+    height_cm = _measured("Height (cm)", "patient.height_cm")
     diagnosis_date = models.DateField("Diagnosis date")
     heavy_chain = models.CharField("Heavy chain isotype", max_length=20, choices=HeavyChain.choices, blank=True)
     light_chain = models.CharField("Light chain", max_length=6, choices=LightChain.choices, blank=True)
-    iss_stage = _whole("ISS stage at diagnosis (1-3)", 1, 3)
+    iss_stage = _measured("ISS stage at diagnosis (1-3)", "diagnosis.iss_stage")
     ldh_above_uln = _tri("LDH above the upper limit of normal at diagnosis")
     # FISH at diagnosis (each finding true / false / null = not tested)
     dx_del_17p = _tri("del(17p) at diagnosis")
-    dx_del_17p_clonal_fraction_pct = _number("del(17p) clonal fraction at diagnosis (%)", 0, 100)
+    dx_del_17p_clonal_fraction_pct = _measured(
+        "del(17p) clonal fraction at diagnosis (%)", "diagnosis.cytogenetics.del_17p_clonal_fraction_pct"
+    )
     dx_tp53_mutation = _tri("TP53 mutation at diagnosis")
     dx_t_4_14 = _tri("t(4;14) at diagnosis")
     dx_t_14_16 = _tri("t(14;16) at diagnosis")
@@ -246,10 +265,14 @@ class Patient(CheckedByDatabase):
         constraints = [
             models.CheckConstraint(condition=~Q(mrn=""), name="patient_mrn_not_blank"),
             _not_before("patient", "diagnosis_date", "birth_date"),
-            _range("patient", "weight_kg", 25, 300),
-            _range("patient", "height_cm", 100, 230),
-            _range("patient", "iss_stage", 1, 3),
-            _range("patient", "dx_del_17p_clonal_fraction_pct", 0, 100),
+            _range("patient", "weight_kg", *_bounds("patient.weight_kg")),
+            _range("patient", "height_cm", *_bounds("patient.height_cm")),
+            _range("patient", "iss_stage", *_bounds("diagnosis.iss_stage")),
+            _range(
+                "patient",
+                "dx_del_17p_clonal_fraction_pct",
+                *_bounds("diagnosis.cytogenetics.del_17p_clonal_fraction_pct"),
+            ),
             _choice("patient", "sex", Sex),
             _choice("patient", "heavy_chain", HeavyChain),
             _choice("patient", "light_chain", LightChain),
@@ -403,41 +426,43 @@ class LineDrug(CheckedByDatabase):
 # --- restaging ----------------------------------------------------------------------------------------------
 
 
-# Value ranges of the restaging numbers (the fields carry the same ranges as validators; a test checks both).
+# The ranges of the restaging numbers: the case format's (regimens/engine/ranges.py), by record field. The fields
+# carry them as validators and the table's CheckConstraints below hold the same numbers (a test checks both).
 # Divisors must be greater than 0 (their range's lower bound 0 is then exclusive).
-RESTAGING_POSITIVE = ("creatinine_mg_dl", "creatinine_baseline_mg_dl", "ldh_uln_u_l")
-RESTAGING_RANGES = {
-    "serum_m_protein_g_dl": (0, 20),
-    "serum_m_protein_nadir_g_dl": (0, 20),
-    "serum_m_protein_previous_g_dl": (0, 20),
-    "urine_m_protein_mg_24h": (0, 50000),
-    "urine_m_protein_nadir_mg_24h": (0, 50000),
-    "urine_m_protein_previous_mg_24h": (0, 50000),
-    "involved_flc_mg_l": (0, 100000),
-    "uninvolved_flc_mg_l": (0, 100000),
-    "involved_flc_nadir_mg_l": (0, 100000),
-    "involved_flc_previous_mg_l": (0, 100000),
-    "creatinine_mg_dl": (0, 30),
-    "creatinine_baseline_mg_dl": (0, 30),
-    "calcium_mg_dl": (0, 30),
-    "albumin_g_dl": (0, 10),
-    "hemoglobin_g_dl": (0, 25),
-    "hemoglobin_baseline_g_dl": (0, 25),
-    "ldh_u_l": (0, 100000),
-    "ldh_uln_u_l": (0, 100000),
-    "beta2_microglobulin_mg_l": (0, 1000),
-    "igg_mg_dl": (0, 30000),
-    "bone_marrow_plasma_cells_pct": (0, 100),
-    "del_17p_clonal_fraction_pct": (0, 100),
-    "circulating_plasma_cells_pct": (0, 100),
-    "age_years": (18, 110),
-    "ecog": (0, 4),
-    "charlson_comorbidity_index": (0, 37),
-    "adl": (0, 6),
-    "iadl": (0, 8),
-    "peripheral_neuropathy_grade": (0, 4),
-    "heart_failure_nyha": (0, 4),  # 0: no heart failure (the case format has null for it)
+RESTAGING_RANGE_OF = {
+    "serum_m_protein_g_dl": RANGES["restaging.serum_m_protein_g_dl"],
+    "serum_m_protein_nadir_g_dl": RANGES["restaging.serum_m_protein_nadir_g_dl"],
+    "serum_m_protein_previous_g_dl": RANGES["restaging.serum_m_protein_previous_g_dl"],
+    "urine_m_protein_mg_24h": RANGES["restaging.urine_m_protein_mg_24h"],
+    "urine_m_protein_nadir_mg_24h": RANGES["restaging.urine_m_protein_nadir_mg_24h"],
+    "urine_m_protein_previous_mg_24h": RANGES["restaging.urine_m_protein_previous_mg_24h"],
+    "involved_flc_mg_l": RANGES["restaging.involved_flc_mg_l"],
+    "uninvolved_flc_mg_l": RANGES["restaging.uninvolved_flc_mg_l"],
+    "involved_flc_nadir_mg_l": RANGES["restaging.involved_flc_nadir_mg_l"],
+    "involved_flc_previous_mg_l": RANGES["restaging.involved_flc_previous_mg_l"],
+    "creatinine_mg_dl": RANGES["restaging.creatinine_mg_dl"],
+    "creatinine_baseline_mg_dl": RANGES["restaging.creatinine_baseline_mg_dl"],
+    "calcium_mg_dl": RANGES["restaging.calcium_mg_dl"],
+    "albumin_g_dl": RANGES["restaging.albumin_g_dl"],
+    "hemoglobin_g_dl": RANGES["restaging.hemoglobin_g_dl"],
+    "hemoglobin_baseline_g_dl": RANGES["restaging.hemoglobin_baseline_g_dl"],
+    "ldh_u_l": RANGES["restaging.ldh_u_l"],
+    "ldh_uln_u_l": RANGES["restaging.ldh_uln_u_l"],
+    "beta2_microglobulin_mg_l": RANGES["restaging.beta2_microglobulin_mg_l"],
+    "igg_mg_dl": RANGES["restaging.igg_mg_dl"],
+    "bone_marrow_plasma_cells_pct": RANGES["restaging.bone_marrow_plasma_cells_pct"],
+    "del_17p_clonal_fraction_pct": RANGES["restaging.cytogenetics.del_17p_clonal_fraction_pct"],
+    "circulating_plasma_cells_pct": RANGES["restaging.circulating_plasma_cells_pct"],
+    "age_years": RANGES["patient.age_years"],
+    "ecog": RANGES["restaging.ecog"],
+    "charlson_comorbidity_index": RANGES["restaging.charlson_comorbidity_index"],
+    "adl": RANGES["restaging.adl"],
+    "iadl": RANGES["restaging.iadl"],
+    "peripheral_neuropathy_grade": RANGES["restaging.peripheral_neuropathy_grade"],
+    "heart_failure_nyha": RECORDED_HEART_FAILURE,  # 0: no heart failure (the case format has null for it)
 }
+RESTAGING_POSITIVE = tuple(field for field, limits in RESTAGING_RANGE_OF.items() if limits.kind == POSITIVE)
+RESTAGING_RANGES = {field: (limits.low, limits.high) for field, limits in RESTAGING_RANGE_OF.items()}
 
 
 # The engine's conclusions a clinician may read differently on the classification review, with the values the
@@ -489,42 +514,64 @@ class Restaging(CheckedByDatabase):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="restagings")
     status = models.CharField(max_length=10, choices=RestagingStatus.choices, default=RestagingStatus.DRAFT)
     date = models.DateField("Restaging date")
-    age_years = _whole("Age at restaging (years)", 18, 110)
+    age_years = _measured("Age at restaging (years)", RESTAGING_RANGE_OF["age_years"])
     # Markers
-    serum_m_protein_g_dl = _number("Serum M-protein (g/dL)", 0, 20)
-    serum_m_protein_nadir_g_dl = _number(
-        "Serum M-protein, nadir (g/dL)", 0, 20, "Lowest confirmed value on the last line."
+    serum_m_protein_g_dl = _measured("Serum M-protein (g/dL)", RESTAGING_RANGE_OF["serum_m_protein_g_dl"])
+    serum_m_protein_nadir_g_dl = _measured(
+        "Serum M-protein, nadir (g/dL)",
+        RESTAGING_RANGE_OF["serum_m_protein_nadir_g_dl"],
+        "Lowest confirmed value on the last line.",
     )
-    serum_m_protein_previous_g_dl = _number("Serum M-protein, previous (g/dL)", 0, 20, "At the previous assessment.")
+    serum_m_protein_previous_g_dl = _measured(
+        "Serum M-protein, previous (g/dL)",
+        RESTAGING_RANGE_OF["serum_m_protein_previous_g_dl"],
+        "At the previous assessment.",
+    )
     previous_assessment_date = models.DateField("Previous assessment date", null=True, blank=True)
-    urine_m_protein_mg_24h = _number("Urine M-protein (mg/24 h)", 0, 50000)
-    urine_m_protein_nadir_mg_24h = _number(
-        "Urine M-protein, nadir (mg/24 h)", 0, 50000, "Lowest confirmed value on the last line."
+    urine_m_protein_mg_24h = _measured("Urine M-protein (mg/24 h)", RESTAGING_RANGE_OF["urine_m_protein_mg_24h"])
+    urine_m_protein_nadir_mg_24h = _measured(
+        "Urine M-protein, nadir (mg/24 h)",
+        RESTAGING_RANGE_OF["urine_m_protein_nadir_mg_24h"],
+        "Lowest confirmed value on the last line.",
     )
-    urine_m_protein_previous_mg_24h = _number(
-        "Urine M-protein, previous (mg/24 h)", 0, 50000, "At the previous assessment."
+    urine_m_protein_previous_mg_24h = _measured(
+        "Urine M-protein, previous (mg/24 h)",
+        RESTAGING_RANGE_OF["urine_m_protein_previous_mg_24h"],
+        "At the previous assessment.",
     )
-    involved_flc_mg_l = _number("Involved FLC (mg/L)", 0, 100000, "Involved serum free light chain.")
-    uninvolved_flc_mg_l = _number("Uninvolved FLC (mg/L)", 0, 100000)
-    involved_flc_nadir_mg_l = _number(
-        "Involved FLC, nadir (mg/L)", 0, 100000, "Lowest confirmed value on the last line."
+    involved_flc_mg_l = _measured(
+        "Involved FLC (mg/L)", RESTAGING_RANGE_OF["involved_flc_mg_l"], "Involved serum free light chain."
     )
-    involved_flc_previous_mg_l = _number("Involved FLC, previous (mg/L)", 0, 100000, "At the previous assessment.")
+    uninvolved_flc_mg_l = _measured("Uninvolved FLC (mg/L)", RESTAGING_RANGE_OF["uninvolved_flc_mg_l"])
+    involved_flc_nadir_mg_l = _measured(
+        "Involved FLC, nadir (mg/L)",
+        RESTAGING_RANGE_OF["involved_flc_nadir_mg_l"],
+        "Lowest confirmed value on the last line.",
+    )
+    involved_flc_previous_mg_l = _measured(
+        "Involved FLC, previous (mg/L)", RESTAGING_RANGE_OF["involved_flc_previous_mg_l"], "At the previous assessment."
+    )
     # Laboratory values
-    creatinine_mg_dl = _positive_number("Creatinine (mg/dL)", 30)
-    creatinine_baseline_mg_dl = _positive_number("Baseline creatinine (mg/dL)", 30)
-    calcium_mg_dl = _number("Calcium (mg/dL)", 0, 30)
-    albumin_g_dl = _number("Albumin (g/dL)", 0, 10)
-    hemoglobin_g_dl = _number("Hemoglobin (g/dL)", 0, 25)
-    hemoglobin_baseline_g_dl = _number("Baseline hemoglobin (g/dL)", 0, 25)
-    ldh_u_l = _number("LDH (U/L)", 0, 100000)
-    ldh_uln_u_l = _positive_number("LDH upper limit of normal (U/L)", 100000)
-    beta2_microglobulin_mg_l = _number("Beta-2 microglobulin (mg/L)", 0, 1000)
-    igg_mg_dl = _number("IgG (mg/dL)", 0, 30000)
+    creatinine_mg_dl = _measured("Creatinine (mg/dL)", RESTAGING_RANGE_OF["creatinine_mg_dl"])
+    creatinine_baseline_mg_dl = _measured(
+        "Baseline creatinine (mg/dL)", RESTAGING_RANGE_OF["creatinine_baseline_mg_dl"]
+    )
+    calcium_mg_dl = _measured("Calcium (mg/dL)", RESTAGING_RANGE_OF["calcium_mg_dl"])
+    albumin_g_dl = _measured("Albumin (g/dL)", RESTAGING_RANGE_OF["albumin_g_dl"])
+    hemoglobin_g_dl = _measured("Hemoglobin (g/dL)", RESTAGING_RANGE_OF["hemoglobin_g_dl"])
+    hemoglobin_baseline_g_dl = _measured("Baseline hemoglobin (g/dL)", RESTAGING_RANGE_OF["hemoglobin_baseline_g_dl"])
+    ldh_u_l = _measured("LDH (U/L)", RESTAGING_RANGE_OF["ldh_u_l"])
+    ldh_uln_u_l = _measured("LDH upper limit of normal (U/L)", RESTAGING_RANGE_OF["ldh_uln_u_l"])
+    beta2_microglobulin_mg_l = _measured("Beta-2 microglobulin (mg/L)", RESTAGING_RANGE_OF["beta2_microglobulin_mg_l"])
+    igg_mg_dl = _measured("IgG (mg/dL)", RESTAGING_RANGE_OF["igg_mg_dl"])
     # Marrow and FISH
-    bone_marrow_plasma_cells_pct = _number("Bone marrow plasma cells (%)", 0, 100)
+    bone_marrow_plasma_cells_pct = _measured(
+        "Bone marrow plasma cells (%)", RESTAGING_RANGE_OF["bone_marrow_plasma_cells_pct"]
+    )
     del_17p = _tri("del(17p)")
-    del_17p_clonal_fraction_pct = _number("del(17p) clonal fraction (%)", 0, 100)
+    del_17p_clonal_fraction_pct = _measured(
+        "del(17p) clonal fraction (%)", RESTAGING_RANGE_OF["del_17p_clonal_fraction_pct"]
+    )
     tp53_mutation = _tri("TP53 mutation")
     t_4_14 = _tri("t(4;14)")
     t_14_16 = _tri("t(14;16)")
@@ -534,22 +581,30 @@ class Restaging(CheckedByDatabase):
     amp_1q = _tri("1q amplification (4 or more copies)")
     del_1p32 = models.CharField("del(1p32)", max_length=12, choices=Del1p32.choices, blank=True)
     # Imaging, plasmacytoma, circulating plasma cells
-    circulating_plasma_cells_pct = _number("Circulating plasma cells (% of white cells)", 0, 100)
+    circulating_plasma_cells_pct = _measured(
+        "Circulating plasma cells (% of white cells)", RESTAGING_RANGE_OF["circulating_plasma_cells_pct"]
+    )
     new_bone_lesions = _tri("New bone lesions")
     existing_lesion_growth = _tri("Growth of a known lesion (≥ 50% and ≥ 1 cm)")
     crab_attributable_to_myeloma = _tri("Calcium, hemoglobin or creatinine changes due to myeloma")
     plasmacytoma = models.CharField("Plasmacytoma", max_length=16, choices=Plasmacytoma.choices, blank=True)
     hyperviscosity = _tri("Hyperviscosity")
     # Fitness
-    ecog = _whole("ECOG performance status (0-4)", 0, 4)
-    charlson_comorbidity_index = _whole("Charlson comorbidity index, without age points (0-37)", 0, 37)
-    adl = _whole("Katz ADL score (0-6)", 0, 6)
-    iadl = _whole("Lawton IADL score (0-8)", 0, 8)
+    ecog = _measured("ECOG performance status (0-4)", RESTAGING_RANGE_OF["ecog"])
+    charlson_comorbidity_index = _measured(
+        "Charlson comorbidity index, without age points (0-37)", RESTAGING_RANGE_OF["charlson_comorbidity_index"]
+    )
+    adl = _measured("Katz ADL score (0-6)", RESTAGING_RANGE_OF["adl"])
+    iadl = _measured("Lawton IADL score (0-8)", RESTAGING_RANGE_OF["iadl"])
     # Neuropathy, renal, cardiac, VTE
-    peripheral_neuropathy_grade = _whole("Peripheral neuropathy, CTCAE grade (0-4)", 0, 4)
+    peripheral_neuropathy_grade = _measured(
+        "Peripheral neuropathy, CTCAE grade (0-4)", RESTAGING_RANGE_OF["peripheral_neuropathy_grade"]
+    )
     neuropathic_pain = _tri("Neuropathic pain")
     on_dialysis = _tri("On dialysis")
-    heart_failure_nyha = _whole("Heart failure", 0, 4)  # 0: none; 1-4: NYHA class; null: not known
+    heart_failure_nyha = _measured(
+        "Heart failure", RESTAGING_RANGE_OF["heart_failure_nyha"]
+    )  # 0: none; 1-4: NYHA class; null: not known
     uncontrolled_hypertension = _tri("Uncontrolled hypertension")
     prior_vte = _tri("Prior venous thromboembolism")
     bmi_30_or_more = _tri("BMI 30 kg/m² or more")
