@@ -19,6 +19,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from board.models import BoardDecision, Concordance, OffReason
+from careteams.access import visible
 from regimens.models import Pathway, Setting
 
 CONCORDANCES: tuple[str, ...] = tuple(Concordance.values)  # first choice, another offered option, off the list
@@ -121,10 +122,14 @@ def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def decisions_in_force(*, date_from: dt.date | None = None, date_to: dt.date | None = None) -> QuerySet[BoardDecision]:
+def decisions_in_force(
+    *, date_from: dt.date | None = None, date_to: dt.date | None = None, user: Any = None
+) -> QuerySet[BoardDecision]:
     """Each decided case's decision in force (the end of its amendment chain), decided between the two days
-    (in the site's time zone, both included)."""
+    (in the site's time zone, both included); of the patients `user` may see (careteams.access; all for None)."""
     decisions = BoardDecision.objects.filter(amendment__isnull=True)
+    if user is not None:
+        decisions = decisions.filter(visible(user, "case_review__patient"))
     if date_from:
         decisions = decisions.filter(decided_at__gte=_start_of(date_from))
     if date_to:
@@ -154,9 +159,10 @@ def _setting_order(code: str | None) -> int:
     return Setting.values.index(code) if code in Setting.values else len(Setting.values)
 
 
-def report(*, date_from: dt.date | None = None, date_to: dt.date | None = None) -> Report:
-    """The adherence figures of the decisions in force decided between the two days (six queries)."""
-    decisions = decisions_in_force(date_from=date_from, date_to=date_to)
+def report(*, date_from: dt.date | None = None, date_to: dt.date | None = None, user: Any = None) -> Report:
+    """The adherence figures of the decisions in force decided between the two days (six queries), of the
+    patients `user` may see."""
+    decisions = decisions_in_force(date_from=date_from, date_to=date_to, user=user)
 
     overall = Group(key="all", label="All decisions")
     for _, concordance, count in _counts(decisions):

@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from board.models import AgendaItem, BoardDecision, BoardMeeting
+from careteams.access import visible
 from patients.models import AccessLog, CaseReview, ReviewStatus
 
 # Work-list sort keys (as in the URL) -> ordering.
@@ -33,8 +34,10 @@ def worklist(
     risk: str = "",
     meeting: int | None = None,
     sort: str = "saved",
+    user: Any = None,
 ) -> QuerySet[CaseReview]:
-    """Saved cases for the board's work list with their patient, who saved them and their latest meeting."""
+    """Saved cases for the board's work list with their patient, who saved them and their latest meeting: those
+    of the patients `user` may see (careteams.access; every case for None, a command or a service)."""
     latest_item = AgendaItem.objects.filter(case_review=OuterRef("pk")).order_by("-meeting__starts_at", "-id")
     cases = (
         CaseReview.objects.select_related("patient", "created_by")
@@ -47,6 +50,8 @@ def worklist(
         )
         .defer("case_json", "result_json", "values_as_entered", "classification_overrides")
     )
+    if user is not None:
+        cases = cases.filter(visible(user, "patient"))
     if query:
         cases = cases.filter(Q(patient__name__icontains=query) | Q(patient__mrn__icontains=query))
     if status in ReviewStatus.values:
@@ -69,12 +74,15 @@ def meeting_list(*, upcoming: bool | None = None) -> QuerySet[BoardMeeting]:
     return meetings
 
 
-def meeting_detail(pk: int) -> BoardMeeting:
+def meeting_detail(pk: int, user: Any = None) -> BoardMeeting:
     """A meeting with its chair, attendees and ordered agenda (each case with its patient). The pages that show
-    the agenda's decisions read them apart, once (`current_decisions`, the agenda page and the minutes alike)."""
+    the agenda's decisions read them apart, once (`current_decisions`, the agenda page and the minutes alike).
+    The agenda holds the cases of the patients `user` may see (careteams.access; all of them for None)."""
     items = AgendaItem.objects.select_related("case_review__patient", "case_review__created_by", "added_by").order_by(
         "position", "id"
     )
+    if user is not None:
+        items = items.filter(visible(user, "case_review__patient"))
     return (
         BoardMeeting.objects.select_related("chair", "created_by", "cloned_from")
         .prefetch_related("attendees", Prefetch("items", queryset=items))
@@ -110,9 +118,11 @@ class CaseFile:
         return self.agenda[-1].meeting if self.agenda else None
 
 
-def case_file(pk: int) -> CaseFile:
-    """Raises CaseReview.DoesNotExist. Four queries: the case, its restaging's lines, agenda, decisions."""
-    case = CaseReview.objects.select_related("patient", "restaging", "created_by").get(pk=pk)
+def case_file(pk: int, user: Any = None) -> CaseFile:
+    """Raises CaseReview.DoesNotExist, also for a case whose patient `user` may not see (careteams.access; None:
+    any case). Four queries: the case, its restaging's lines, agenda, decisions."""
+    cases = CaseReview.objects.select_related("patient", "restaging", "created_by")
+    case = cases.filter(Q() if user is None else visible(user, "patient")).get(pk=pk)
     agenda = list(
         AgendaItem.objects.filter(case_review=case)
         .select_related("meeting__chair")

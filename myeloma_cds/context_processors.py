@@ -40,6 +40,7 @@ NAVIGATION: list[Link | Menu] = [
     ),
     Link("Catalog", "regimens:list", None),
     Link("Audit", "board:audit", "is_superuser"),
+    Link("Emergency access", "careteams:emergency_access_list", "is_superuser"),  # break-the-glass accesses
     Link("Admin", "admin:index", "is_staff"),
 ]
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "regimens",
     "patients",
     "board",
+    "careteams",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ urlpatterns = [
     path("catalog/", include("regimens.urls")),
     path("patients/", include("patients.urls")),
     path("board/", include("board.urls")),
+    path("care-teams/", include("careteams.urls")),
     path("api/v1/recommend", recommend_api.recommend, name="api-recommend"),
     path("admin/", admin.site.urls),
 ]

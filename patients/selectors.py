@@ -1,10 +1,17 @@
-"""Reads of the patient records for pages, commands and services, each in a constant number of queries."""
+"""Reads of the patient records for pages, commands and services, each in a constant number of queries.
+
+The reads a page makes take the signed-in `user` and find only the patients that user may see
+(careteams.access, in the same query); `user=None` is for commands and services, never for a page.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from careteams.access import visible
 from patients.models import CaseReview, LineDrug, Patient, Restaging, RestagingStatus, TherapyLine
 from regimens.models import Drug, Regimen, RegimenComponent, RegimenKind
 
@@ -37,9 +44,15 @@ def _current_restagings() -> QuerySet[Restaging]:
     return Restaging.objects.filter(patient=OuterRef("pk")).exclude(superseded_by__status=RestagingStatus.COMPLETE)
 
 
-def patient_list(*, query: str = "", sort: str = "name") -> QuerySet[Patient]:
+def _patients(user: Any) -> QuerySet[Patient]:
+    """The patients `user` may see; every patient for None (a command or a service)."""
+    return Patient.objects.all() if user is None else Patient.objects.filter(visible(user))
+
+
+def patient_list(*, query: str = "", sort: str = "name", user: Any = None) -> QuerySet[Patient]:
     """Patients matching a name or MRN search, with their line count and last restaging date."""
-    patients = Patient.objects.annotate(
+    patients = _patients(user)
+    patients = patients.annotate(
         line_count=Coalesce(
             Subquery(
                 TherapyLine.objects.filter(patient=OuterRef("pk"))
@@ -59,9 +72,15 @@ def patient_list(*, query: str = "", sort: str = "name") -> QuerySet[Patient]:
     return patients.order_by(*PATIENT_SORTS.get(sort, PATIENT_SORTS["name"]))
 
 
-def patient_detail(pk: int) -> Patient:
+def patient(pk: int, user: Any = None) -> Patient:
+    """The patient alone (raises Patient.DoesNotExist, also for one `user` may not see)."""
+    return _patients(user).get(pk=pk)
+
+
+def patient_detail(pk: int, user: Any = None) -> Patient:
     """A patient with lines (and their drugs), restagings and saved cases, for the patient page."""
-    return Patient.objects.prefetch_related(
+    patients = _patients(user)
+    return patients.prefetch_related(
         _lines_with_drugs(),
         Prefetch(
             "restagings",
@@ -75,12 +94,12 @@ def patient_detail(pk: int) -> Patient:
     ).get(pk=pk)
 
 
-def patient_with_lines(pk: int) -> Patient:
+def patient_with_lines(pk: int, user: Any = None) -> Patient:
     """A patient with the lines and drugs `services.case_from_records` reads."""
-    return Patient.objects.prefetch_related(_lines_with_drugs()).get(pk=pk)
+    return _patients(user).prefetch_related(_lines_with_drugs()).get(pk=pk)
 
 
-def restaging_with_patient(patient_pk: int, restaging_pk: int) -> Restaging:
+def restaging_with_patient(patient_pk: int, restaging_pk: int, user: Any = None) -> Restaging:
     """A restaging and its patient (with lines and drugs), ready for `case_from_records`, with the versions
     it corrects and that correct it."""
     return (
@@ -95,6 +114,7 @@ def restaging_with_patient(patient_pk: int, restaging_pk: int) -> Restaging:
                 ),
             )
         )
+        .filter(Q() if user is None else visible(user, "patient"))
         .get(pk=restaging_pk, patient_id=patient_pk)
     )
 
@@ -119,8 +139,9 @@ def line_of_patient(patient: Patient, line_pk: int) -> TherapyLine:
     raise TherapyLine.DoesNotExist
 
 
-def case_review_detail(pk: int) -> CaseReview:
-    return CaseReview.objects.select_related("patient", "restaging", "created_by").get(pk=pk)
+def case_review_detail(pk: int, user: Any = None) -> CaseReview:
+    cases = CaseReview.objects.select_related("patient", "restaging", "created_by")
+    return cases.filter(Q() if user is None else visible(user, "patient")).get(pk=pk)
 
 
 def catalog_drugs() -> QuerySet[Drug]:

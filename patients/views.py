@@ -9,11 +9,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from careteams import access
+from careteams import services as care_teams
+from careteams.forms import TeamChoiceForm
 from patients import charts, forms, selectors, services
 from patients.models import AccessAction, CaseReview, Patient, Restaging, RestagingStatus, TherapyLine
 
@@ -25,9 +29,10 @@ def _posted(request: HttpRequest):
     return request.POST if request.method == "POST" else None
 
 
-def _patient_or_404(pk: int, select=selectors.patient_with_lines) -> Patient:
+def _patient_or_404(request: HttpRequest, pk: int, select=selectors.patient_with_lines) -> Patient:
+    """The patient, when the user may see it (careteams.access): 404 otherwise, as for an id that does not exist."""
     try:
-        return select(pk)
+        return select(pk, user=request.user)
     except Patient.DoesNotExist:
         raise Http404("No such patient.") from None
 
@@ -38,7 +43,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     sort = request.GET.get("sort", "name")
     sort = sort if sort in selectors.PATIENT_SORTS else "name"
-    page = Paginator(selectors.patient_list(query=query, sort=sort), PAGE_SIZE).get_page(request.GET.get("page"))
+    patients = selectors.patient_list(query=query, sort=sort, user=request.user)  # those of the user's care teams
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     columns = [("name", "Name"), ("mrn", "MRN"), ("diagnosis", "Diagnosis"), ("lines", "Lines"),
                ("restaging", "Last restaging")]  # fmt: skip
     return render(
@@ -50,17 +56,21 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @permission_required("patients.add_patient", raise_exception=True)
 def patient_create(request: HttpRequest) -> HttpResponse:
     form = forms.PatientForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        patient = services.patient_create(data=form.cleaned_data, by=request.user)
+    # The new patient joins the user's clinical team (asked when they are in several).
+    team_form = TeamChoiceForm(_posted(request), teams=access.clinical_teams_of(request.user))
+    if request.method == "POST" and all([form.is_valid(), team_form.is_valid()]):
+        with transaction.atomic():
+            patient = services.patient_create(data=form.cleaned_data, by=request.user)
+            care_teams.patient_join(patient=patient, team=team_form.chosen())
         messages.success(request, f"{patient.name} was added. Record the lines of therapy next.")
         return redirect(patient)
-    return render(request, "patients/patient_form.html", {"form": form})
+    return render(request, "patients/patient_form.html", {"form": form, "team_form": team_form})
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("patients.change_patient", raise_exception=True)
 def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = _patient_or_404(pk, lambda pk: Patient.objects.get(pk=pk))
+    patient = _patient_or_404(request, pk, selectors.patient)
     form = forms.PatientForm(_posted(request), instance=patient)
     if request.method == "POST" and form.is_valid():
         services.patient_update(patient=patient, data=form.cleaned_data, by=request.user)
@@ -72,7 +82,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @permission_required("patients.view_patient", raise_exception=True)
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = _patient_or_404(pk, selectors.patient_detail)
+    patient = _patient_or_404(request, pk, selectors.patient_detail)
     services.access_log(user=request.user, patient=patient, action=AccessAction.VIEW)
     lines, restagings, today = list(patient.lines.all()), list(patient.restagings.all()), timezone.localdate()
     current = [r for r in restagings if r.status == RestagingStatus.COMPLETE and not r.is_superseded]
@@ -144,13 +154,13 @@ def _drug_rows(request: HttpRequest, existing: list, drugs, maintenance: bool) -
 @require_http_methods(["GET", "POST"])
 @permission_required("patients.add_therapyline", raise_exception=True)
 def line_create(request: HttpRequest, pk: int) -> HttpResponse:
-    return _line_page(request, _patient_or_404(pk), None)
+    return _line_page(request, _patient_or_404(request, pk), None)
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("patients.change_therapyline", raise_exception=True)
 def line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
-    patient = _patient_or_404(pk)
+    patient = _patient_or_404(request, pk)
     try:
         line = selectors.line_of_patient(patient, line_pk)
     except TherapyLine.DoesNotExist:
@@ -161,16 +171,16 @@ def line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
 @require_POST
 @permission_required("patients.add_restaging", raise_exception=True)
 def restaging_start(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = _patient_or_404(pk, lambda pk: Patient.objects.get(pk=pk))
+    patient = _patient_or_404(request, pk, selectors.patient)
     draft = patient.restagings.filter(status=RestagingStatus.DRAFT).order_by("-id").first()
     if draft is None:
         draft = services.restaging_start(patient=patient, by=request.user)
     return redirect("patients:restaging_wizard", patient.pk, draft.pk)
 
 
-def _restaging_or_404(pk: int, restaging_pk: int) -> Restaging:
+def _restaging_or_404(request: HttpRequest, pk: int, restaging_pk: int) -> Restaging:
     try:
-        return selectors.restaging_with_patient(pk, restaging_pk)
+        return selectors.restaging_with_patient(pk, restaging_pk, user=request.user)
     except (Restaging.DoesNotExist, Patient.DoesNotExist):
         raise Http404("No such restaging for this patient.") from None
 
@@ -179,7 +189,7 @@ def _restaging_or_404(pk: int, restaging_pk: int) -> Restaging:
 @permission_required("patients.view_restaging", raise_exception=True)
 def restaging_detail(request: HttpRequest, pk: int, restaging_pk: int) -> HttpResponse:
     """The recommendation page: the engine's answer for the case built from the records, computed now."""
-    restaging = _restaging_or_404(pk, restaging_pk)
+    restaging = _restaging_or_404(request, pk, restaging_pk)
     if restaging.is_draft:
         return redirect("patients:restaging_wizard", pk, restaging_pk)
     answer = services.recommendation_for(restaging.patient, restaging)
@@ -210,7 +220,7 @@ def _name(user) -> str:
 @permission_required("patients.add_restaging", raise_exception=True)
 def restaging_correct(request: HttpRequest, pk: int, restaging_pk: int) -> HttpResponse:
     """The "Correct this restaging" action: a new version, started as a draft copy of it, once a reason is given."""
-    restaging = _restaging_or_404(pk, restaging_pk)
+    restaging = _restaging_or_404(request, pk, restaging_pk)
     under_way = restaging.correction
     if under_way is not None and under_way.is_draft:
         return redirect("patients:restaging_wizard", pk, under_way.pk)
@@ -233,7 +243,7 @@ def restaging_correct(request: HttpRequest, pk: int, restaging_pk: int) -> HttpR
 @permission_required("patients.view_restaging", raise_exception=True)
 def restaging_case_json(request: HttpRequest, pk: int, restaging_pk: int) -> JsonResponse:
     """The case file (`myeloma-cds-case/1`) of a restaging, to hand to `manage.py recommend` or the API."""
-    restaging = _restaging_or_404(pk, restaging_pk)
+    restaging = _restaging_or_404(request, pk, restaging_pk)
     services.access_log(user=request.user, patient=restaging.patient, action=AccessAction.EXPORT)
     response = JsonResponse(services.case_from_records(restaging.patient, restaging), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="case-{restaging.patient.mrn}-{restaging.date}.json"'
@@ -245,7 +255,7 @@ def restaging_case_json(request: HttpRequest, pk: int, restaging_pk: int) -> Jso
 def case_review_create(request: HttpRequest, pk: int, restaging_pk: int) -> HttpResponse:
     from regimens.engine import CaseFormatError
 
-    restaging = _restaging_or_404(pk, restaging_pk)
+    restaging = _restaging_or_404(request, pk, restaging_pk)
     try:
         review, created = services.case_review_save(patient=restaging.patient, restaging=restaging, by=request.user)
     except (CaseFormatError, ValidationError) as exc:
@@ -274,7 +284,7 @@ def case_review_create(request: HttpRequest, pk: int, restaging_pk: int) -> Http
 def case_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A saved case, rendered from its frozen result (never recomputed)."""
     try:
-        review = selectors.case_review_detail(pk)
+        review = selectors.case_review_detail(pk, user=request.user)
     except CaseReview.DoesNotExist:
         raise Http404("No such saved case.") from None
     services.access_log(user=request.user, patient=review.patient, action=AccessAction.VIEW, case_review=review)
@@ -294,14 +304,20 @@ def case_import(request: HttpRequest) -> HttpResponse:
     form = forms.CaseImportForm(
         _posted(request), request.FILES if request.method == "POST" else None, placeholder=services.next_placeholder()
     )
-    if request.method == "POST" and form.is_valid():
+    # The imported patient joins the user's clinical team (asked when they are in several).
+    team_form = TeamChoiceForm(_posted(request), teams=access.clinical_teams_of(request.user))
+    if request.method == "POST" and all([form.is_valid(), team_form.is_valid()]):
         data = form.cleaned_data
         try:
-            patient, _ = services.case_import(case=data["case"], by=request.user, mrn=data["mrn"], name=data["name"])
+            with transaction.atomic():
+                patient, _ = services.case_import(
+                    case=data["case"], by=request.user, mrn=data["mrn"], name=data["name"]
+                )
+                care_teams.patient_join(patient=patient, team=team_form.chosen())
         except services.CaseImportError as exc:
             for field, message in exc.errors:
                 form.add_error(None, f"{field}: {message}")
         else:
             messages.success(request, f"The case was imported as {patient.name} ({patient.mrn}).")
             return redirect(patient)
-    return render(request, "patients/case_import.html", {"form": form})
+    return render(request, "patients/case_import.html", {"form": form, "team_form": team_form})

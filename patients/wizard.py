@@ -106,12 +106,13 @@ class RestagingWizard(PermissionRequiredMixin, NamedUrlSessionWizardView):
     def dispatch(self, request, *args, **kwargs):
         # The permission first: a user who may not change restagings gets the same answer for an id that
         # exists and one that does not, so the wizard's address cannot be used to probe which ids exist.
+        # A patient outside the user's care teams answers 404, as one that does not exist.
         if not self.has_permission():
             return self.handle_no_permission()
         try:
             if max(kwargs["pk"], kwargs["restaging_pk"]) > LARGEST_ID:
                 raise Restaging.DoesNotExist  # SQLite cannot even compare a column with such a number
-            self.restaging = selectors.restaging_with_patient(kwargs["pk"], kwargs["restaging_pk"])
+            self.restaging = selectors.restaging_with_patient(kwargs["pk"], kwargs["restaging_pk"], user=request.user)
         except Restaging.DoesNotExist:
             raise Http404("No such restaging for this patient.") from None
         self.patient = self.restaging.patient

@@ -22,7 +22,7 @@ from board.forms_adherence import AdherenceFilterForm
 @permission_required("board.view_boarddecision", raise_exception=True)
 def adherence_page(request: HttpRequest) -> HttpResponse:
     form = AdherenceFilterForm(request.GET)
-    report = adherence.report(**form.cleaned_data) if form.is_valid() else None
+    report = adherence.report(**form.cleaned_data, user=request.user) if form.is_valid() else None
     context = {
         "form": form,
         "report": report,
@@ -47,7 +47,7 @@ def adherence_csv(request: HttpRequest) -> HttpResponse:
             f"{name}: {' '.join(str(error) for error in errors)}" for name, errors in form.errors.items()
         )
         return HttpResponseBadRequest(f"Bad filters: {problems}", content_type="text/plain; charset=utf-8")
-    report = adherence.report(**form.cleaned_data)
+    report = adherence.report(**form.cleaned_data, user=request.user)
     out = io.StringIO()
     csv.writer(out).writerows(adherence.csv_rows(report))
     start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]

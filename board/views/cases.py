@@ -39,9 +39,10 @@ def _posted(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
-def _case_file_or_404(pk: int) -> selectors.CaseFile:
+def _case_file_or_404(request: HttpRequest, pk: int) -> selectors.CaseFile:
+    """The case, when its patient is one the user may see (careteams.access); 404 otherwise."""
     try:
-        return selectors.case_file(pk)
+        return selectors.case_file(pk, user=request.user)
     except CaseReview.DoesNotExist:
         raise Http404("No such saved case.") from None
 
@@ -84,7 +85,7 @@ def _can_decide(request: HttpRequest, case: CaseReview) -> bool:
 @require_safe
 @permission_required("patients.view_casereview", raise_exception=True)
 def case_presentation(request: HttpRequest, pk: int) -> HttpResponse:
-    file = _case_file_or_404(pk)
+    file = _case_file_or_404(request, pk)
     meeting = _meeting_asked(request, file) or file.meeting
     case = file.case
     services.log_case_view(user=_user(request), case=case, meeting=meeting)
@@ -122,7 +123,7 @@ def case_presentation(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("board.add_boarddecision", raise_exception=True)
 def case_discussed(request: HttpRequest, pk: int) -> HttpResponse:
-    file = _case_file_or_404(pk)
+    file = _case_file_or_404(request, pk)
     meeting = _meeting_asked(request, file)
     try:
         services.case_mark_discussed(case=file.case, by=_user(request))
@@ -136,7 +137,7 @@ def case_discussed(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @permission_required("board.add_boarddecision", raise_exception=True)
 def decision(request: HttpRequest, pk: int) -> HttpResponse:
-    file = _case_file_or_404(pk)
+    file = _case_file_or_404(request, pk)
     meeting = _meeting_asked(request, file) or _decision_meeting(file)
     case = file.case
     context: dict[str, Any] = {"file": file, "case": case, "patient": case.patient, "meeting": meeting}
@@ -168,7 +169,7 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @permission_required("board.add_boarddecision", raise_exception=True)
 def decision_amend(request: HttpRequest, pk: int) -> HttpResponse:
-    file = _case_file_or_404(pk)
+    file = _case_file_or_404(request, pk)
     current = file.decision
     if current is None:
         raise Http404("The board has not decided this case: there is nothing to amend.")

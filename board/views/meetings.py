@@ -34,6 +34,7 @@ from board.forms_meetings import (
 )
 from board.models import AgendaItem, BoardMeeting
 from board.views.worklist import STATUS_BADGES, signed_in
+from careteams.access import visible
 from patients.models import ReviewStatus
 
 PAGE_SIZE = 25
@@ -57,9 +58,10 @@ def _form_error(form: Form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def _meeting_or_404(pk: int) -> BoardMeeting:
+def _meeting_or_404(request: HttpRequest, pk: int) -> BoardMeeting:
+    """The meeting, its agenda holding the cases of the patients the user may see (careteams.access)."""
     try:
-        return selectors.meeting_detail(pk)
+        return selectors.meeting_detail(pk, user=request.user)
     except BoardMeeting.DoesNotExist:
         raise Http404("No such meeting.") from None
 
@@ -125,8 +127,9 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the agenda ---------------------------------------------------------------------------------------------
 
 
-def _addable_cases(meeting: BoardMeeting):
-    return selectors.worklist(sort="patient").filter(status__in=ADDABLE_STATUSES).exclude(agenda_items__meeting=meeting)
+def _addable_cases(request: HttpRequest, meeting: BoardMeeting):
+    cases = selectors.worklist(sort="patient", user=request.user)
+    return cases.filter(status__in=ADDABLE_STATUSES).exclude(agenda_items__meeting=meeting)
 
 
 def _agenda_page(request: HttpRequest, meeting: BoardMeeting, add_form: AgendaAddForm | None = None) -> HttpResponse:
@@ -144,9 +147,9 @@ def _agenda_page(request: HttpRequest, meeting: BoardMeeting, add_form: AgendaAd
         for item in items
     ]
     can_change = request.user.has_perm("board.change_boardmeeting")
-    candidates = [(case.pk, case_choice_label(case)) for case in _addable_cases(meeting)] if can_change else []
+    candidates = [(case.pk, case_choice_label(case)) for case in _addable_cases(request, meeting)] if can_change else []
     if add_form is None and can_change:
-        add_form = AgendaAddForm(cases=_addable_cases(meeting))
+        add_form = AgendaAddForm(cases=_addable_cases(request, meeting))
     services.log_meeting_view(user=signed_in(request), meeting=meeting, cases=cases)
     context = {
         "meeting": meeting,
@@ -165,14 +168,14 @@ def _agenda_page(request: HttpRequest, meeting: BoardMeeting, add_form: AgendaAd
 @require_safe
 @permission_required("board.view_boardmeeting", raise_exception=True)
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _agenda_page(request, _meeting_or_404(pk))
+    return _agenda_page(request, _meeting_or_404(request, pk))
 
 
 @require_POST
 @permission_required("board.change_boardmeeting", raise_exception=True)
 def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_or_404(pk)
-    form = AgendaAddForm(request.POST, cases=_addable_cases(meeting))
+    meeting = _meeting_or_404(request, pk)
+    form = AgendaAddForm(request.POST, cases=_addable_cases(request, meeting))
     if form.is_valid():
         case = form.cleaned_data["case"]
         try:
@@ -185,14 +188,17 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _agenda_page(request, meeting, add_form=form)
 
 
-def _item_or_404(pk: int, item_pk: int) -> AgendaItem:
-    return get_object_or_404(AgendaItem.objects.select_related("case_review__patient"), pk=item_pk, meeting_id=pk)
+def _item_or_404(request: HttpRequest, pk: int, item_pk: int) -> AgendaItem:
+    items = AgendaItem.objects.select_related("case_review__patient").filter(
+        visible(request.user, "case_review__patient")
+    )
+    return get_object_or_404(items, pk=item_pk, meeting_id=pk)
 
 
 @require_POST
 @permission_required("board.change_boardmeeting", raise_exception=True)
 def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    item = _item_or_404(pk, item_pk)
+    item = _item_or_404(request, pk, item_pk)
     name = item.case_review.patient.name
     try:
         services.agenda_remove(item=item, by=signed_in(request))
@@ -206,7 +212,7 @@ def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @require_POST
 @permission_required("board.change_boardmeeting", raise_exception=True)
 def agenda_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    item = _item_or_404(pk, item_pk)
+    item = _item_or_404(request, pk, item_pk)
     form = AgendaMoveForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Move a case up or down the agenda: direction is up or down.")
@@ -226,7 +232,7 @@ def _week_later(starts_at: datetime) -> datetime:
 @require_http_methods(["GET", "POST"])
 @permission_required(["board.add_boardmeeting", "board.change_boardmeeting"], raise_exception=True)
 def meeting_clone(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_or_404(pk)
+    meeting = _meeting_or_404(request, pk)
     form = MeetingCloneForm(_posted(request), initial={"starts_at": _week_later(meeting.starts_at)})
     if request.method == "POST" and form.is_valid():
         try:
@@ -337,9 +343,12 @@ def _who(case: Any) -> str:
     return f"{case.patient.name} ({case.patient.mrn})"
 
 
-def _agenda_entries(meeting_pk: int) -> list[HistoryEntry]:
-    """Cases added to (or carried over to, when the meeting was copied), moved on and taken off the agenda."""
-    records = AgendaItem.history.filter(meeting_id=meeting_pk).select_related("history_user", "case_review__patient")
+def _agenda_entries(meeting_pk: int, user: Any) -> list[HistoryEntry]:
+    """Cases added to (or carried over to, when the meeting was copied), moved on and taken off the agenda: those
+    of the patients `user` may see (careteams.access)."""
+    records = AgendaItem.history.filter(visible(user, "case_review__patient"), meeting_id=meeting_pk).select_related(
+        "history_user", "case_review__patient"
+    )
     entries: list[HistoryEntry] = []
     positions: dict[int, int] = {}
     for record in records.order_by("history_date", "history_id"):
@@ -361,7 +370,9 @@ def _agenda_entries(meeting_pk: int) -> list[HistoryEntry]:
 @permission_required("board.view_boardmeeting", raise_exception=True)
 def meeting_history(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(BoardMeeting.objects.select_related("cloned_from"), pk=pk)
-    entries = sorted(_meeting_entries(meeting) + _agenda_entries(pk), key=lambda entry: entry.at, reverse=True)
+    entries = sorted(
+        _meeting_entries(meeting) + _agenda_entries(pk, request.user), key=lambda entry: entry.at, reverse=True
+    )
     return render(request, "board/meeting_history.html", {"meeting": meeting, "entries": entries})
 
 

@@ -29,7 +29,7 @@ def _user(request: HttpRequest) -> User:
 @permission_required("patients.view_casereview", raise_exception=True)
 def case_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        file = selectors.case_file(pk)
+        file = selectors.case_file(pk, user=request.user)
     except CaseReview.DoesNotExist:
         raise Http404("No such saved case.") from None
     now = timezone.localtime()
@@ -44,7 +44,7 @@ def case_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("board.view_boardmeeting", raise_exception=True)
 def meeting_minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        meeting = selectors.meeting_detail(pk)
+        meeting = selectors.meeting_detail(pk, user=request.user)
     except BoardMeeting.DoesNotExist:
         raise Http404("No such meeting.") from None
     cases = [item.case_review for item in meeting.items.all()]

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from board import selectors, services
 from board.forms_meetings import RISK_WORDS, CaseSubmitForm, CaseWithdrawForm, WorklistFilterForm
+from careteams.access import visible
 from patients.models import AccessAction, AccessLog, CaseReview, ReviewStatus
 
 PAGE_SIZE = 25
@@ -49,11 +50,12 @@ def _posted(request: HttpRequest):
     return request.POST if request.method == "POST" else None
 
 
-def _case_or_404(pk: int) -> CaseReview:
+def _case_or_404(request: HttpRequest, pk: int) -> CaseReview:
+    """The saved case, when its patient is one the user may see (careteams.access); 404 otherwise."""
     case = (
         CaseReview.objects.select_related("patient", "created_by")
         .defer("case_json", "result_json", "values_as_entered", "classification_overrides")
-        .filter(pk=pk)
+        .filter(visible(request.user, "patient"), pk=pk)
         .first()
     )
     if case is None:
@@ -85,7 +87,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     meetings = list(selectors.meeting_list()[:MEETINGS_IN_FILTER])
     form = WorklistFilterForm(request.GET, meetings=meetings)
     filters, sort = form.filters(), _sort(request)
-    cases = selectors.worklist(**filters, sort=sort.removeprefix("-"))
+    cases = selectors.worklist(**filters, sort=sort.removeprefix("-"), user=request.user)
     if sort.startswith("-"):
         cases = cases.reverse()
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -98,7 +100,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
             for case in shown
         )
     counts = dict(
-        selectors.worklist(**{**filters, "status": ""})
+        selectors.worklist(**{**filters, "status": ""}, user=request.user)
         .order_by()
         .values_list("status")
         .annotate(count=Count("pk", distinct=True))
@@ -124,7 +126,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @permission_required("board.change_boardmeeting", raise_exception=True)
 def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case_or_404(pk)
+    case = _case_or_404(request, pk)
     meetings = (
         selectors.upcoming_meetings_for_choice().exclude(items__case_review=case).annotate(case_count=Count("items"))
     )
@@ -150,7 +152,7 @@ def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @permission_required("patients.change_casereview", raise_exception=True)
 def case_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case_or_404(pk)
+    case = _case_or_404(request, pk)
     back = next_url(request, case.get_absolute_url())
     form = CaseWithdrawForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -168,7 +170,7 @@ def case_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("patients.change_casereview", raise_exception=True)
 def case_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case_or_404(pk)
+    case = _case_or_404(request, pk)
     try:
         services.case_resubmit(case=case, by=signed_in(request))
     except ValidationError as exc:

@@ -10,8 +10,11 @@ from regimens.models import Drug
 
 
 class PatientFactory(factory.django.DjangoModelFactory):
+    """A patient of the default test clinical team; `care_team=False`: of no team; `care_team=<team>`: of that team."""
+
     class Meta:
         model = Patient
+        skip_postgeneration_save = True
 
     mrn = factory.Sequence(lambda n: f"MRN-{n:06d}")
     name = factory.Sequence(lambda n: f"Test Patient {n}")
@@ -33,6 +36,16 @@ class PatientFactory(factory.django.DjangoModelFactory):
     dx_gain_1q = False
     dx_amp_1q = False
     dx_del_1p32 = "none"
+
+    @factory.post_generation
+    def care_team(self, create, extracted, **kwargs):
+        if not create:
+            return
+        from tests.factories import default_clinical_team
+
+        team = default_clinical_team() if extracted is None else extracted
+        if team:
+            team.patients.add(self)
 
 
 class TherapyLineFactory(factory.django.DjangoModelFactory):

@@ -15,8 +15,10 @@ that a GET with valid object ids gives today.
 Outcomes: ok (200), login (302 to the login page), admin_login (302 to the admin's login page), redirect (any
 other 302), unauthorized (401), forbidden (403), not_found (404), not_allowed (405).
 
-Rows marked PRIVACY record today's behaviour where it looks wrong for patient privacy; the access-control
-work (issue 12 item 4, care teams) will change them.
+Care teams (issue 12 item 4, careteams.access): the world's patients belong to the clinician's clinical team,
+whose cases go to the board member's tumour board, so these roles see them. PRIVACY, below the matrix: a
+clinician of another team and a member of another board get 404 on every URL that names one of these patients
+or their cases, exactly as for an id that does not exist, and see none of them in lists and agendas.
 """
 
 from __future__ import annotations
@@ -71,16 +73,16 @@ EXPECTED: dict[str, dict[str, str]] = {
     "api-recommend":               everyone("not_allowed"),
     "regimens:list":               row("login",   "ok",        "ok",        "ok",        "ok"),
     "regimens:detail":             row("login",   "ok",        "ok",        "ok",        "ok"),
-    # PRIVACY: every clinician and every board member reads every patient (list, record, restagings, case
-    # JSON, saved cases); issue 12 item 4 (care teams) will restrict these rows.
-    "patients:list":               row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
+    # The patient is of the clinician's care team, and has a case submitted to the board member's board: both
+    # read it (PRIVACY, below: not so for a clinician or board member of other teams).
+    "patients:list":               row("login",   "ok",        "ok",        "forbidden", "ok"),
     "patients:detail":             row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
     "patients:restaging":          row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
     "patients:restaging_case":     row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
     "patients:review":             row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
     "patients:create":             row("login",   "ok",        "forbidden", "forbidden", "ok"),
     "patients:import":             row("login",   "ok",        "forbidden", "forbidden", "ok"),
-    # PRIVACY: every clinician edits every patient (the rows down to restaging_step).
+    # The clinician edits the patients of their care teams (PRIVACY, below: the rows down to restaging_step).
     "patients:edit":               row("login",   "ok",        "forbidden", "forbidden", "ok"),
     "patients:line_create":        row("login",   "ok",        "forbidden", "forbidden", "ok"),
     "patients:line_edit":          row("login",   "ok",        "forbidden", "forbidden", "ok"),
@@ -90,9 +92,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "patients:restaging_wizard":   row("login",   "redirect",  "forbidden", "forbidden", "redirect"),
     "patients:restaging_start":    POST_ONLY,
     "patients:review_create":      POST_ONLY,
-    # The tumour board (issue 11 item 8). PRIVACY: board members see every saved case and meeting; issue 12
-    # item 4 limits them to the cases submitted to their boards.
-    "board:worklist":              row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
+    # The tumour board (issue 11 item 8). Board members see the cases submitted to their boards; a meeting's
+    # agenda, its minutes and history show only the cases of patients the user may see (PRIVACY, below).
+    "board:worklist":              row("login",   "ok",        "ok",        "forbidden", "ok"),
     "board:case":                  row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
     "board:case_summary_pdf":      row("login",   "ok",        "ok",        "forbidden", "ok"),  # PRIVACY
     "board:meetings":              row("login",   "ok",        "ok",        "forbidden", "ok"),
@@ -116,6 +118,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "board:agenda_add":            POST_ONLY,
     "board:agenda_remove":         POST_ONLY,
     "board:agenda_move":           POST_ONLY,
+    # Break the glass: any user who reads patients may ask, with a reason; superusers list every access.
+    "careteams:emergency_access":  row("login",   "ok",        "ok",        "forbidden", "ok"),
+    "careteams:emergency_access_list": row("login", "forbidden", "forbidden", "forbidden", "ok"),
 }
 
 # The admin, model by model: the model pages the catalog editor and the superuser may open (200); the others
@@ -141,6 +146,9 @@ ADMIN_MODELS: dict[str, dict[str, frozenset[str]]] = {
     "board.boardmeeting":     {"catalog editor": NONE, "superuser": VIEW},
     "board.agendaitem":       {"catalog editor": NONE, "superuser": VIEW},
     "board.boarddecision":    {"catalog editor": NONE, "superuser": VIEW},
+    # Staff with the care-team permissions keep the teams; emergency accesses are granted in the application.
+    "careteams.careteam":     {"catalog editor": NONE, "superuser": EDIT},
+    "careteams.emergencyaccess": {"catalog editor": NONE, "superuser": VIEW},
     "regimens.apitoken":      {"catalog editor": NONE, "superuser": EDIT},
     "regimens.catalogrelease": {"catalog editor": VIEW, "superuser": VIEW},
     "regimens.drug":          {"catalog editor": EDIT, "superuser": EDIT},
@@ -259,6 +267,7 @@ class World:
         self.draft_patient = PatientFactory()
         self.draft = DraftRestagingFactory(patient=self.draft_patient)
         services.access_log(user=clinician, patient=self.patient, action="view")
+        self._emergency_access(clinician)
         token_create(user=clinician, name="matrix")
         self._axes_rows()
 
@@ -285,6 +294,20 @@ class World:
             case=self.decided,
             data=board.DecisionInput(kind="palliative_care", off_reason="other", off_reason_text="Matrix sample."),
             by=board_member,
+        )
+
+    def _emergency_access(self, clinician):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from careteams.models import EmergencyAccess
+
+        EmergencyAccess.objects.create(
+            user=clinician,
+            patient=self.patient,
+            reason="Matrix sample: seen in the emergency department",
+            expires_at=timezone.now() + dt.timedelta(hours=1),
         )
 
     def _axes_rows(self):
@@ -405,3 +428,74 @@ def test_the_permission_matrix(default_catalog, users, role):
     assert not mismatches + unknown, (
         f"{len(mismatches)} mismatches, {len(unknown)} URLs without an entry:\n" + "\n".join(mismatches + unknown)
     )
+
+
+# --- PRIVACY: care teams (issue 12 item 4) ------------------------------------------------------------------
+
+# URLs that name one of the world's patients, or a saved case or agenda item of one: a user who may not see the
+# patient gets 404 there, whatever their role would get otherwise (a 403 or 405 of the role stays: it answers
+# before any lookup, so it tells nothing about the patient).
+PATIENT_URLS = frozenset(
+    key for key in EXPECTED if key.startswith("patients:") and key not in ("patients:list", "patients:create",
+                                                                           "patients:import")
+) | {"board:case", "board:case_summary_pdf", "board:case_submit", "board:case_withdraw", "board:decision",
+     "board:decision_amend"}  # fmt: skip
+OUTSIDERS = {"clinician": "outside clinician", "board member": "outside board member"}
+
+
+def outsider_expected(key: str, role: str) -> str | None:
+    want = expected(key, role)
+    return "not_found" if key in PATIENT_URLS and want in ("ok", "redirect") else want
+
+
+@pytest.fixture
+def outsiders(db):
+    """A clinician of another clinical team, and a member of another tumour board (that team's board)."""
+    from careteams.models import CareTeam, TeamKind
+
+    board = CareTeam.objects.create(name="Other tumour board", kind=TeamKind.TUMOUR_BOARD)
+    clinic = CareTeam.objects.create(name="Other clinic", kind=TeamKind.CLINICAL, refers_to=board)
+    clinician = UserFactory(username="outclin")
+    member = UserFactory(username="outboard")
+    clinician.groups.set(list(users_groups("clinician")))
+    member.groups.set(list(users_groups("board member")))
+    clinic.members.add(clinician)
+    board.members.add(member)
+    clinic.patients.add(PatientFactory(name="Other Team Patient", care_team=False))
+    return {"clinician": clinician, "board member": member}
+
+
+def users_groups(name: str):
+    from django.contrib.auth.models import Group
+
+    return Group.objects.filter(name=name)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", sorted(OUTSIDERS))
+def test_privacy_users_of_other_care_teams_get_404_for_every_patient_url(default_catalog, users, outsiders, role):
+    world = World(users)
+    client = Client()
+    client.force_login(outsiders[role])
+    mismatches = []
+    for key, route, pattern in ALL:
+        want = outsider_expected(key, role)
+        if want is None:
+            continue  # test_the_permission_matrix names the URLs without an entry
+        url = world.url(key, route, pattern)
+        got = outcome(client.get(url))
+        if got != want:
+            mismatches.append(f"{key!r} ({url}): {OUTSIDERS[role]} expected {want!r}, got {got!r}")
+    assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches)
+    # Lists, searches and agendas show none of the world's patients.
+    names = [world.patient.name, world.draft_patient.name, world.decided.patient.name]
+    for url in (
+        reverse("patients:list"),
+        reverse("patients:list") + f"?q={world.patient.mrn}",
+        reverse("board:worklist"),
+        reverse("board:worklist") + f"?q={world.patient.mrn}",
+        reverse("board:meeting", args=[world.meeting.pk]),
+        reverse("board:meeting_history", args=[world.meeting.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert not [name for name in names if name in page], url

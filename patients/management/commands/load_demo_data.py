@@ -44,6 +44,7 @@ class Command(BaseCommand):
             if group:
                 user.groups.set([Group.objects.get(name=group)])
         self._patients(User.objects.get(username="clinician"))
+        self._care_teams(User.objects.get(username="clinician"), User.objects.get(username="board"))
         self._board(User.objects.get(username="clinician"), User.objects.get(username="board"))
         if not quiet_logins:
             self.stdout.write("Demo logins (development only):")
@@ -63,6 +64,20 @@ class Command(BaseCommand):
                 raise CommandError(f"Demo patient {mrn} is invalid: {exc}") from None
             created += 1
         self.stdout.write(f"Demo patients: {created} created, {len(DEMO_PATIENTS) - created} already present.")
+
+    def _care_teams(self, clinician, board) -> None:
+        """The demo clinician's clinical team with every demo patient, referring its cases to the demo tumour
+        board, whose member is the demo board member (careteams.access: who sees which patient)."""
+        from careteams.models import CareTeam, TeamKind
+
+        tumour_board, _ = CareTeam.objects.get_or_create(name=DEMO_BOARD_TEAM, defaults={"kind": TeamKind.TUMOUR_BOARD})
+        clinic, _ = CareTeam.objects.get_or_create(
+            name=DEMO_CLINICAL_TEAM, defaults={"kind": TeamKind.CLINICAL, "refers_to": tumour_board}
+        )
+        tumour_board.members.add(board)
+        clinic.members.add(clinician)
+        clinic.patients.add(*Patient.objects.filter(mrn__in=[mrn for mrn, _, _ in DEMO_PATIENTS]))
+        self.stdout.write(f"Demo care teams: {clinic} (refers to {tumour_board}).")
 
     def _board(self, clinician, board) -> None:
         """This morning's tumour board with three saved cases on its agenda, one already decided off the
@@ -112,5 +127,7 @@ class Command(BaseCommand):
 
 
 DEMO_MEETING_TITLE = "Myeloma tumour board (demo)"
+DEMO_CLINICAL_TEAM = "Myeloma clinic (demo)"
+DEMO_BOARD_TEAM = "Myeloma tumour board (demo)"
 DEMO_MEETING_CASES = ["DEMO-0002", "DEMO-0006", "DEMO-0005"]
 DEMO_DECIDED_CASE = "DEMO-0006"

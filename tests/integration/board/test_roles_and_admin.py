@@ -35,6 +35,7 @@ pytestmark = pytest.mark.django_db
 
 WORKLIST, MEETINGS, ADHERENCE = reverse("board:worklist"), reverse("board:meetings"), reverse("board:adherence")
 AUDIT, PATIENTS, CATALOG, ADMIN = reverse("board:audit"), reverse("patients:list"), reverse("regimens:list"), "/admin/"
+EMERGENCY = reverse("careteams:emergency_access_list")  # every break-the-glass access (care teams)
 
 
 def logged_in(client, user):
@@ -124,7 +125,7 @@ def test_a_catalog_editor_sees_nothing_clinical(client, catalog_editor):
 
 def test_a_superuser_sees_everything_with_the_audit_and_the_admin(client, superuser):
     links = nav_links(logged_in(client, superuser))
-    assert links == {PATIENTS, WORKLIST, MEETINGS, ADHERENCE, CATALOG, AUDIT, ADMIN}
+    assert links == {PATIENTS, WORKLIST, MEETINGS, ADHERENCE, CATALOG, AUDIT, EMERGENCY, ADMIN}
 
 
 def test_a_user_without_a_role_sees_the_catalog_only(client):

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CareTeamsConfig(AppConfig):
+    name = "careteams"
+    verbose_name = "Care teams"
