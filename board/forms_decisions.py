@@ -15,12 +15,14 @@ from django.db.models import Q, QuerySet
 
 from board.models import BoardDecision, BoardMeeting, DecisionKind, OffReason
 from board.services import DecisionInput
+from patients.versions import MISSING_VERSION, MISSING_VERSION_CODE
 from regimens.models import Regimen, RegimenKind
 
 # Who may be ticked as present: the roles that sit on the board, and whoever the meeting lists.
 BOARD_ROLES = ("clinician", "board member")
 
 OFF_REASON_NEEDED = "The decision is off the recommendation: choose the reason."
+NO_DECISION = "none"
 
 
 def regimen_choices(result: dict[str, Any], regimens: Iterable[Regimen]) -> list[Any]:
@@ -106,6 +108,9 @@ class DecisionForm(forms.Form):
     guests_present = forms.CharField(
         label="Guests present (one per line)", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # The decision in force the form was based on: "none" for a first decision, else its id (patients/versions.py).
+    based_on = forms.CharField(widget=forms.HiddenInput, required=False, initial=NO_DECISION)
+    amending = False
 
     def __init__(
         self,
@@ -119,6 +124,19 @@ class DecisionForm(forms.Form):
         super().__init__(data, **kwargs)
         self.fields["regimen_code"].choices = regimen_choices(result, regimens)  # type: ignore[attr-defined]
         self.fields["attendees_present"].queryset = people  # type: ignore[attr-defined]
+
+    def decision_based_on(self) -> int | None:
+        """The id of the decision in force the form was based on; None for none."""
+        value = self.cleaned_data.get("based_on") or NO_DECISION
+        return int(value) if value.isdigit() else None
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        value = (self.cleaned_data.get("based_on") or "").strip()
+        valid = value.isdigit() and len(value) <= 18 if self.amending else value in ("", NO_DECISION)
+        if not valid:  # e.g. an amendment posted without the decision it amends: it cannot be told from a stale one
+            self.add_error(None, ValidationError(MISSING_VERSION, code=MISSING_VERSION_CODE))
+        return cleaned
 
     def decision_input(self) -> DecisionInput:
         data = self.cleaned_data
@@ -149,6 +167,7 @@ class AmendmentForm(DecisionForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Say why the decision is amended."},
     )
+    amending = True
 
 
 def initial_from(decision: BoardDecision) -> dict[str, Any]:
@@ -162,6 +181,7 @@ def initial_from(decision: BoardDecision) -> dict[str, Any]:
         "rationale": decision.rationale,
         "attendees_present": [person.pk for person in decision.attendees_present.all()],
         "guests_present": decision.guests_present,
+        "based_on": str(decision.pk),
     }
 
 

@@ -21,7 +21,7 @@ from simple_history.utils import bulk_create_with_history
 
 from board.concordance import concordance
 from board.models import AgendaItem, BoardDecision, BoardMeeting, DecisionKind
-from patients import accesslog
+from patients import accesslog, versions
 from patients.models import AccessAction, CaseReview, ReviewStatus
 from regimens.engine.rules import CAR_T_CLASS_SUFFIX
 from regimens.models import Regimen
@@ -326,12 +326,49 @@ def _meeting_of(case: CaseReview) -> BoardMeeting | None:
     return item.meeting if item else None
 
 
+def decided_meanwhile(decision: BoardDecision) -> versions.StaleRecord:
+    """The refusal of a decision (or an amendment) based on an earlier state of the case: `decision` is the one
+    in force now, recorded by someone else meanwhile. Its notice says who, when and what was decided."""
+    who = versions.person(decision.decided_by)
+    what = "an amendment of the board's decision" if decision.amends_id else "the board's decision"
+    facts = [
+        versions.Change("Decision", None, decision.choice_in_words()),
+        versions.Change("Follows the recommendation", None, decision.get_concordance_display()),
+    ]
+    if decision.off_reason:
+        off = decision.get_off_reason_display()
+        facts.append(versions.Change("Reason for going off the recommendation", None, off))
+    if decision.rationale:
+        facts.append(versions.Change("Rationale", None, decision.rationale))
+    if decision.amends_id:
+        facts.append(versions.Change("Reason for the amendment", None, decision.amendment_reason))
+    notice = versions.StaleNotice(
+        what="case",
+        based_on=0,
+        current=decision.pk,  # what the re-rendered form is then based on
+        saved_by=[who],
+        saved_at=decision.decided_at,
+        changes=facts,
+        changes_title="The decision in force now:",
+        title=f"Your decision was not recorded: {who} recorded {what} on this case meanwhile"
+        f"{versions.on_time(decision.decided_at)}, after you opened the form.",
+        advice="What you typed is kept below. To record it instead, as an amendment of the decision in force, "
+        "give the reason for the amendment and record it; otherwise cancel.",
+    )
+    return versions.StaleRecord(notice)
+
+
 @transaction.atomic
 def decision_record(
     *, case: CaseReview, data: DecisionInput, by: User, meeting: BoardMeeting | None = None
 ) -> BoardDecision:
-    """Record the board's decision on a saved case; the case is then decided and locked."""
+    """Record the board's decision on a saved case; the case is then decided and locked. Raises
+    versions.StaleRecord when a decision was recorded meanwhile (by someone else, or by a second post of the
+    same form)."""
     case = _locked_case(case)
+    in_force = latest_decision(case)
+    if in_force is not None:
+        raise decided_meanwhile(in_force)
     if case.status not in OPEN_STATUSES:
         raise ValidationError(
             f"A case that is {case.get_status_display().lower()} takes no new decision"
@@ -347,12 +384,20 @@ def decision_record(
 
 
 @transaction.atomic
-def decision_amend(*, decision: BoardDecision, data: DecisionInput, reason: str, by: User) -> BoardDecision:
-    """Correct a recorded decision: a new decision that amends the latest one, with a reason; both stay."""
+def decision_amend(
+    *, decision: BoardDecision, data: DecisionInput, reason: str, by: User, based_on: int | None = None
+) -> BoardDecision:
+    """Correct a recorded decision: a new decision that amends the latest one, with a reason; both stay.
+
+    The amendment was based on the decision in force `based_on` (an id; default: `decision`); raises
+    versions.StaleRecord when another decision is in force now (amended meanwhile)."""
     case = _locked_case(decision.case_review)
     latest = latest_decision(case)
-    if latest is None or latest.pk != decision.pk:
-        raise ValidationError("This decision was amended meanwhile: amend the latest version.")
+    if latest is None:
+        raise ValidationError("The board has not decided this case: there is nothing to amend.")
+    if latest.pk != (decision.pk if based_on is None else based_on):
+        raise decided_meanwhile(latest)
+    decision = latest
     reason = reason.strip()
     if not reason:
         raise ValidationError({"amendment_reason": "Say why the decision is amended."})

@@ -18,7 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.html import format_html
 
-from patients import numbers, units
+from patients import numbers, units, versions
 from patients.models import (
     CLASSIFICATION_READINGS,
     OVERRIDE_REASON_MAX_LENGTH,
@@ -316,7 +316,7 @@ CYTOGENETICS_ROWS = [
 ]
 
 
-class PatientForm(RecordForm):
+class PatientForm(versions.VersionedFormMixin, RecordForm):
     sections = [
         ("Identity", [["mrn", "name"], ["birth_date", "sex"]]),
         ("Body size", [["weight_kg", "height_cm"]]),
@@ -350,7 +350,7 @@ class PatientForm(RecordForm):
 # --- lines of therapy ---------------------------------------------------------------------------------------
 
 
-class LineForm(RecordForm):
+class LineForm(versions.VersionedFormMixin, RecordForm):
     sections = [
         ("Regimen", [["regimen", "regimen_label"]]),
         ("Dates and outcome", [["start_date", "end_date"], ["best_response", "progression_date"], ["stop_reason"]]),
@@ -517,7 +517,7 @@ def line_drug_initial(drugs: list[LineDrug], maintenance: bool) -> list[dict[str
 # --- restaging wizard steps ----------------------------------------------------------------------------------
 
 
-class RestagingStepForm(RecordForm):
+class RestagingStepForm(versions.VersionedFormMixin, RecordForm):
     def __init__(self, *args, patient: Patient | None = None, **kwargs):
         self.patient = patient
         super().__init__(*args, **kwargs)
@@ -781,9 +781,12 @@ class ReviewForm(forms.Form):
                 max_length=OVERRIDE_REASON_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
+        # The version of the draft whose classification is confirmed (patients/versions.py).
+        self.fields["version"] = versions.version_field(instance.version if instance is not None else None)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.helper.render_hidden_fields = True
         self.helper.layout = Layout(
             Fieldset(
                 "Your reading of the classification (optional)",
@@ -807,6 +810,7 @@ class ReviewForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        versions.check_version_given(self)
         if self.case_errors:
             raise forms.ValidationError("Correct the problems listed above before confirming.")
         for field, (title, _) in CLASSIFICATION_READINGS.items():

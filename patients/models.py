@@ -218,6 +218,21 @@ class CheckedByDatabase(models.Model):
         super().full_clean(exclude=exclude, validate_unique=validate_unique, validate_constraints=validate_constraints)
 
 
+def _version() -> models.PositiveIntegerField:
+    """The record's version: 1 when created, one more on each save through the services, which refuse a save
+    based on an older version (patients/versions.py)."""
+    return models.PositiveIntegerField("Version", default=1, editable=False)
+
+
+def _submission_key() -> models.UUIDField:
+    """The one-time key of the form that created the record: posting that form again opens this record."""
+    return models.UUIDField("Submission key", null=True, blank=True, unique=True, editable=False)
+
+
+def _version_from_1(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(version__gte=1), name=f"{prefix}_version_from_1")
+
+
 # --- patient -------------------------------------------------------------------------------------------------
 
 
@@ -257,6 +272,8 @@ class Patient(CheckedByDatabase):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    version = _version()
+    submission_key = _submission_key()
     history = HistoricalRecords()
 
     class Meta:
@@ -264,6 +281,7 @@ class Patient(CheckedByDatabase):
         indexes = [models.Index(fields=["name"])]
         constraints = [
             models.CheckConstraint(condition=~Q(mrn=""), name="patient_mrn_not_blank"),
+            _version_from_1("patient"),
             _not_before("patient", "diagnosis_date", "birth_date"),
             _range("patient", "weight_kg", *_bounds("patient.weight_kg")),
             _range("patient", "height_cm", *_bounds("patient.height_cm")),
@@ -350,6 +368,8 @@ class TherapyLine(CheckedByDatabase):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = _version()
+    submission_key = _submission_key()
     history = HistoricalRecords()
 
     class Meta:
@@ -357,6 +377,7 @@ class TherapyLine(CheckedByDatabase):
         constraints = [
             models.UniqueConstraint(fields=["patient", "number"], name="line_number_once_per_patient"),
             models.CheckConstraint(condition=Q(number__gte=1), name="line_number_from_1"),
+            _version_from_1("line"),
             _not_before("line", "end_date", "start_date"),
             _not_before("line", "progression_date", "start_date"),
             _not_before("line", "transplant_date", "start_date"),
@@ -646,6 +667,7 @@ class Restaging(CheckedByDatabase):
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    version = _version()
     history = HistoricalRecords()
 
     class Meta:
@@ -653,6 +675,14 @@ class Restaging(CheckedByDatabase):
         get_latest_by = ["date", "id"]
         constraints = [
             _choice("restaging", "status", RestagingStatus, blank=False),
+            _version_from_1("restaging"),
+            # At most one new restaging under way per patient ("start restaging" opens it); a correction is a
+            # draft too, one per corrected restaging (`supersedes` is one-to-one).
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status="draft", supersedes__isnull=True),
+                name="restaging_one_draft_per_patient",
+            ),
             _choice("restaging", "plasmacytoma", Plasmacytoma),
             _choice("restaging", "del_1p32", Del1p32),
             _not_before("restaging", "date", "previous_assessment_date"),

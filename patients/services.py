@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,8 +20,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
-from patients import accesslog
+from patients import accesslog, versions
 from patients.models import (
     CYTOGENETIC_FIELDS,
     AccessAction,
@@ -115,22 +117,65 @@ def _save_checked(instance: Any, exclude: list[str] | None = None) -> None:
 
 
 def _patient_fields() -> set[str]:
-    return {f.name for f in Patient._meta.concrete_fields} - {"id", "created_at", "created_by", "updated_at"}
+    return {f.name for f in Patient._meta.concrete_fields} - {
+        "id", "created_at", "created_by", "updated_at", "version", "submission_key",
+    }  # fmt: skip
+
+
+def patient_created_with(key: uuid.UUID | None) -> Patient | None:
+    """The patient a "new patient" form with this one-time key created, if it was posted before."""
+    return Patient.objects.filter(submission_key=key).first() if key else None
+
+
+MRN_TAKEN_MEANWHILE = "A patient with this MRN was added meanwhile: open that record instead."
+
+
+def _typed(data: dict[str, Any]) -> dict[str, Any]:
+    """The record's values of a form's cleaned data, without the form's version and one-time key."""
+    return {name: value for name, value in data.items() if name not in ("version", "submission_key")}
 
 
 @transaction.atomic
-def patient_create(*, data: dict[str, Any], by: AbstractBaseUser) -> Patient:
-    patient = Patient(created_by=by)
-    _assign(patient, data, _patient_fields())
-    _save_checked(patient, exclude=["created_by"])
-    access_log(user=by, patient=patient, action=AccessAction.CREATE)
-    return patient
+def patient_create(*, data: dict[str, Any], by: AbstractBaseUser, submission_key: uuid.UUID | None = None) -> Patient:
+    """A new patient. With the form's one-time key, posting the same form again (a double click, back and
+    resubmit, two at once) returns the patient the first post created."""
+    return patient_create_once(data=data, by=by, submission_key=submission_key)[0]
 
 
 @transaction.atomic
-def patient_update(*, patient: Patient, data: dict[str, Any], by: AbstractBaseUser) -> Patient:
-    _assign(patient, data, _patient_fields())
-    _save_checked(patient, exclude=["created_by"])
+def patient_create_once(
+    *, data: dict[str, Any], by: AbstractBaseUser, submission_key: uuid.UUID | None = None
+) -> tuple[Patient, bool]:
+    """`patient_create`, saying whether the patient is new (False: the form's key made it before)."""
+    existing = patient_created_with(submission_key)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            patient = Patient(created_by=by, submission_key=submission_key)
+            patient._history_user = by  # type: ignore[attr-defined]
+            _assign(patient, _typed(data), _patient_fields())
+            _save_checked(patient, exclude=["created_by", "submission_key"])
+            access_log(user=by, patient=patient, action=AccessAction.CREATE)
+    except IntegrityError:
+        # The same form, posted twice at once: the first post made the patient. Else the MRN was taken meanwhile.
+        existing = patient_created_with(submission_key)
+        if existing is None:
+            raise ValidationError({"mrn": MRN_TAKEN_MEANWHILE}) from None
+        return existing, False
+    return patient, True
+
+
+@transaction.atomic
+def patient_update(
+    *, patient: Patient, data: dict[str, Any], by: AbstractBaseUser, based_on: int | None = None
+) -> Patient:
+    """Save the patient record edited from version `based_on` (default: the version `patient` was read at);
+    raises versions.StaleRecord when it was saved since."""
+    versions.take_next_version(patient, based_on=based_on, what="patient record")
+    patient._history_user = by  # type: ignore[attr-defined]
+    _assign(patient, _typed(data), _patient_fields())
+    _save_checked(patient, exclude=["created_by", "submission_key"])
     access_log(user=by, patient=patient, action=AccessAction.UPDATE)
     return patient
 
@@ -189,8 +234,9 @@ def _check_line(line: TherapyLine, drugs: list[DrugEntry]) -> None:
         raise ValidationError(errors)
 
 
-def _create_line_drugs(line: TherapyLine, drugs: list[DrugEntry]) -> None:
-    LineDrug.objects.bulk_create(
+def _create_line_drugs(line: TherapyLine, drugs: list[DrugEntry], by: AbstractBaseUser | None = None) -> None:
+    # With history rows, so that a refused stale save can say how the drugs changed meanwhile.
+    rows = [
         LineDrug(
             line=line,
             drug=entry.drug,
@@ -202,7 +248,16 @@ def _create_line_drugs(line: TherapyLine, drugs: list[DrugEntry]) -> None:
             override=entry.override,
         )
         for position, entry in enumerate(drugs)
-    )
+    ]
+    bulk_create_with_history(rows, LineDrug, default_user=by)
+
+
+def line_created_with(patient: Patient, key: uuid.UUID | None) -> TherapyLine | None:
+    """The line a "new line" form with this one-time key created for the patient, if it was posted before."""
+    return TherapyLine.objects.filter(patient=patient, submission_key=key).first() if key else None
+
+
+LINE_ADDED_MEANWHILE = "Another line was added to this patient meanwhile: check the lines, then save again."
 
 
 @transaction.atomic
@@ -213,17 +268,47 @@ def line_save(
     drugs: list[DrugEntry],
     by: AbstractBaseUser,
     line: TherapyLine | None = None,
+    based_on: int | None = None,
+    submission_key: uuid.UUID | None = None,
 ) -> TherapyLine:
-    """Create (line=None) or update a line with its drugs. A new line gets the next number."""
+    """Create (line=None) or update a line with its drugs. A new line gets the next number; posting the same
+    "new line" form again (its one-time key) returns the line the first post created. An update is of the
+    version `based_on` (default: the version `line` was read at); raises versions.StaleRecord when the line was
+    saved since."""
+    if line is None:
+        existing = line_created_with(patient, submission_key)
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                return _line_write(patient, None, data, drugs, by, submission_key)
+        except IntegrityError:
+            existing = line_created_with(patient, submission_key)
+            if existing is None:
+                raise ValidationError(LINE_ADDED_MEANWHILE) from None
+            return existing
+    versions.take_next_version(line, based_on=based_on, what=f"line {line.number}")
+    return _line_write(patient, line, data, drugs, by, None)
+
+
+def _line_write(
+    patient: Patient,
+    line: TherapyLine | None,
+    data: dict[str, Any],
+    drugs: list[DrugEntry],
+    by: AbstractBaseUser,
+    submission_key: uuid.UUID | None,
+) -> TherapyLine:
     created = line is None
     if line is None:
         last = patient.lines.aggregate(last=Max("number"))["last"] or 0
-        line = TherapyLine(patient=patient, number=last + 1)
-    _assign(line, data, LINE_FIELDS)
+        line = TherapyLine(patient=patient, number=last + 1, submission_key=submission_key)
+    line._history_user = by  # type: ignore[attr-defined]
+    _assign(line, _typed(data), LINE_FIELDS)
     _check_line(line, drugs)
-    _save_checked(line)
+    _save_checked(line, exclude=["submission_key"])
     line.drugs.all().delete()
-    _create_line_drugs(line, drugs)
+    _create_line_drugs(line, drugs, by)
     access_log(user=by, patient=patient, action=AccessAction.CREATE if created else AccessAction.UPDATE)
     return line
 
@@ -231,10 +316,32 @@ def line_save(
 # --- restagings ------------------------------------------------------------------------------------------
 
 
+def draft_under_way(patient: Patient) -> Restaging | None:
+    """The patient's restaging under way (a correction under way counts), if any: "start restaging" opens it."""
+    return patient.restagings.filter(status=RestagingStatus.DRAFT).order_by("-id").first()
+
+
 @transaction.atomic
 def restaging_start(*, patient: Patient, by: AbstractBaseUser, on: date | None = None) -> Restaging:
-    """A draft restaging dated today (or `on`), with the previous and nadir values of the last restaging."""
+    """A draft restaging dated today (or `on`), with the previous and nadir values of the last restaging; the
+    draft under way when there is one. At most one new draft per patient (a database constraint): of several
+    starts at once, one makes the draft and the others open it."""
+    existing = draft_under_way(patient)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return _restaging_new(patient=patient, by=by, on=on)
+    except IntegrityError:
+        existing = draft_under_way(patient)
+        if existing is None:
+            raise
+        return existing
+
+
+def _restaging_new(*, patient: Patient, by: AbstractBaseUser, on: date | None) -> Restaging:
     restaging = Restaging(patient=patient, date=on or timezone.localdate(), created_by=by)
+    restaging._history_user = by  # type: ignore[attr-defined]
     previous = (
         patient.restagings.filter(status=RestagingStatus.COMPLETE)
         .exclude(superseded_by__status=RestagingStatus.COMPLETE)
@@ -255,7 +362,7 @@ def restaging_start(*, patient: Patient, by: AbstractBaseUser, on: date | None =
 def _restaging_fields() -> set[str]:
     return {f.name for f in Restaging._meta.concrete_fields} - {
         "id", "patient", "status", "created_at", "created_by", "updated_at", "completed_at", "completed_by",
-        "supersedes", "correction_reason",
+        "supersedes", "correction_reason", "version",
     }  # fmt: skip
 
 
@@ -287,11 +394,34 @@ def restaging_correct(*, restaging: Restaging, reason: str, by: AbstractBaseUser
     return correction
 
 
+RESTAGING_COMPLETE = "A completed restaging cannot be changed; start a new restaging."
+
+
+def _take_draft_version(
+    restaging: Restaging, based_on: int | None, only_fields: list[str] | None = None, refused: str = ""
+) -> None:
+    if restaging.status != RestagingStatus.DRAFT or not versions.take_next_version(
+        restaging,
+        based_on=based_on,
+        what="restaging draft",
+        only_fields=only_fields,
+        extra={"status": RestagingStatus.DRAFT},
+    ):
+        raise ValidationError(refused or RESTAGING_COMPLETE)
+
+
 @transaction.atomic
-def restaging_save(*, restaging: Restaging, data: dict[str, Any], by: AbstractBaseUser) -> Restaging:
-    """Store (part of) a restaging: each wizard step saves its fields, so a draft can be resumed later."""
-    if restaging.status != RestagingStatus.DRAFT:
-        raise ValidationError("A completed restaging cannot be changed; start a new restaging.")
+def restaging_save(
+    *, restaging: Restaging, data: dict[str, Any], by: AbstractBaseUser, based_on: int | None = None
+) -> Restaging:
+    """Store (part of) a restaging: each wizard step saves its fields, so a draft can be resumed later.
+
+    The step was based on version `based_on` of the draft (default: the version `restaging` was read at). A
+    step writes only its own fields: a save of the draft meanwhile refuses it (versions.StaleRecord) only when
+    it changed one of them; otherwise this step is saved on top of it."""
+    data = _typed(data)
+    _take_draft_version(restaging, based_on, only_fields=list(data))
+    restaging._history_user = by  # type: ignore[attr-defined]
     _assign(restaging, data, _restaging_fields())
     _save_checked(restaging, exclude=["patient", "created_by", "completed_by"])
     return restaging
@@ -299,21 +429,29 @@ def restaging_save(*, restaging: Restaging, data: dict[str, Any], by: AbstractBa
 
 @transaction.atomic
 def classification_overrides_save(
-    *, restaging: Restaging, overrides: dict[str, dict[str, str]], by: AbstractBaseUser
+    *,
+    restaging: Restaging,
+    overrides: dict[str, dict[str, str]],
+    by: AbstractBaseUser,
+    based_on: int | None = None,
 ) -> Restaging:
     """Record the clinician's different readings of the engine's relapse type, relapse nature, risk or frailty
     ({field: {"value": ..., "reason": ...}}; an empty dict agrees with the engine everywhere). Recorded for the
     tumour board only: the case given to the engine does not carry them, so the recommendation is unchanged."""
-    if restaging.status != RestagingStatus.DRAFT:
-        raise ValidationError("A completed restaging cannot be changed; start a new restaging.")
+    _take_draft_version(restaging, based_on)
+    restaging._history_user = by  # type: ignore[attr-defined]
+    _set_overrides(restaging, overrides)
+    _save_checked(restaging, exclude=["patient", "created_by", "completed_by"])
+    return restaging
+
+
+def _set_overrides(restaging: Restaging, overrides: dict[str, dict[str, str]]) -> None:
     restaging.classification_overrides = {
         field: {**item, "reason": item["reason"].strip()}
         if isinstance(item, dict) and isinstance(item.get("reason"), str)
         else item  # the model's validator refuses it with a message
         for field, item in overrides.items()
     }
-    _save_checked(restaging, exclude=["patient", "created_by", "completed_by"])
-    return restaging
 
 
 @transaction.atomic
@@ -322,13 +460,16 @@ def restaging_complete(
     restaging: Restaging,
     by: AbstractBaseUser,
     classification_overrides: dict[str, dict[str, str]] | None = None,
+    based_on: int | None = None,
 ) -> Restaging:
     """Complete a draft on the confirmed classification review, recording the clinician's different readings
-    of the classification (`classification_overrides_save`) when they are given."""
-    if restaging.status != RestagingStatus.DRAFT:
-        raise ValidationError("This restaging is already complete.")
+    of the classification (`classification_overrides_save`) when they are given. The review confirmed was of
+    version `based_on` of the draft: a save of the draft since refuses it (versions.StaleRecord)."""
+    _take_draft_version(restaging, based_on, refused="This restaging is already complete.")
+    restaging._history_user = by  # type: ignore[attr-defined]
     if classification_overrides is not None:
-        classification_overrides_save(restaging=restaging, overrides=classification_overrides, by=by)
+        _set_overrides(restaging, classification_overrides)
+        restaging.full_clean(exclude=["patient", "created_by", "completed_by"], validate_unique=True)
     restaging.status = RestagingStatus.COMPLETE
     restaging.completed_at = timezone.now()
     restaging.completed_by = by

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from careteams import access
 from careteams import services as care_teams
 from careteams.forms import TeamChoiceForm
-from patients import charts, forms, selectors, services
+from patients import charts, forms, selectors, services, versions
 from patients.models import AccessAction, CaseReview, Patient, Restaging, RestagingStatus, TherapyLine
 
 PAGE_SIZE = 25
@@ -55,15 +55,27 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @permission_required("patients.add_patient", raise_exception=True)
 def patient_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":  # the same form posted again (double click, back and resubmit): its patient
+        earlier = services.patient_created_with(versions.posted_key(request.POST))
+        if earlier is not None:
+            messages.info(request, f"{earlier.name} was added already by this form: nothing was added twice.")
+            return redirect(earlier)
     form = forms.PatientForm(_posted(request))
     # The new patient joins the user's clinical team (asked when they are in several).
     team_form = TeamChoiceForm(_posted(request), teams=access.clinical_teams_of(request.user))
     if request.method == "POST" and all([form.is_valid(), team_form.is_valid()]):
-        with transaction.atomic():
-            patient = services.patient_create(data=form.cleaned_data, by=request.user)
-            care_teams.patient_join(patient=patient, team=team_form.chosen())
-        messages.success(request, f"{patient.name} was added. Record the lines of therapy next.")
-        return redirect(patient)
+        try:
+            with transaction.atomic():
+                patient, created = services.patient_create_once(
+                    data=form.record_data(), by=request.user, submission_key=form.submission_key
+                )
+                if created:
+                    care_teams.patient_join(patient=patient, team=team_form.chosen())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{patient.name} was added. Record the lines of therapy next.")
+            return redirect(patient)
     return render(request, "patients/patient_form.html", {"form": form, "team_form": team_form})
 
 
@@ -72,11 +84,23 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _patient_or_404(request, pk, selectors.patient)
     form = forms.PatientForm(_posted(request), instance=patient)
+    stale = None
     if request.method == "POST" and form.is_valid():
-        services.patient_update(patient=patient, data=form.cleaned_data, by=request.user)
-        messages.success(request, "The patient record was saved.")
-        return redirect(patient)
-    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+        try:
+            services.patient_update(patient=patient, data=form.record_data(), by=request.user, based_on=form.based_on)
+        except versions.StaleRecord as exc:  # saved by someone else meanwhile: what was typed stays on the page
+            stale = exc.notice
+            versions.carry_current(form, stale.current)
+        else:
+            messages.success(request, "The patient record was saved.")
+            return redirect(patient)
+    context = {"form": form, "patient": patient, "stale": stale}
+    return render(request, "patients/patient_form.html", context, status=_status(form, stale))
+
+
+def _status(form, stale: versions.StaleNotice | None) -> int:
+    """409 for a save refused as stale, 400 for an edit posted without its version, else 200."""
+    return 409 if stale else 400 if versions.missing_version(form) else 200
 
 
 @require_safe
@@ -122,21 +146,37 @@ def _line_forms(request: HttpRequest, patient: Patient, line: TherapyLine | None
 
 
 def _line_page(request: HttpRequest, patient: Patient, line: TherapyLine | None) -> HttpResponse:
+    if line is None and request.method == "POST":  # the same "new line" form posted again: its line
+        earlier = services.line_created_with(patient, versions.posted_key(request.POST))
+        if earlier is not None:
+            messages.info(request, f"{earlier} was added already by this form: nothing was added twice.")
+            return redirect(patient)
     bound, form, main, maintenance, extra = _line_forms(request, patient, line)
+    stale = None
     if bound and form.is_valid() and main.is_valid() and maintenance.is_valid():
         entries = [services.DrugEntry(is_maintenance=False, **row) for row in main.entries()]
         entries += [services.DrugEntry(is_maintenance=True, **row) for row in maintenance.entries()]
         try:
-            saved = services.line_save(patient=patient, line=line, data=form.cleaned_data, drugs=entries,
-                                       by=request.user)  # fmt: skip
+            saved = services.line_save(
+                patient=patient,
+                line=line,
+                data=form.record_data(),
+                drugs=entries,
+                by=request.user,
+                based_on=form.based_on if line is not None else None,
+                submission_key=form.submission_key if line is None else None,
+            )
+        except versions.StaleRecord as exc:  # saved by someone else meanwhile: what was typed stays on the page
+            stale = exc.notice
+            versions.carry_current(form, stale.current)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, f"{saved} was saved.")
             return redirect(patient)
     context = {"patient": patient, "line": line, "form": form, "main": main, "maintenance": maintenance, **extra,
-               "exposure": services.exposure_overview(patient)}  # fmt: skip
-    return render(request, "patients/line_form.html", context)
+               "exposure": services.exposure_overview(patient), "stale": stale}  # fmt: skip
+    return render(request, "patients/line_form.html", context, status=_status(form, stale))
 
 
 def _drug_rows(request: HttpRequest, existing: list, drugs, maintenance: bool) -> list[dict]:
@@ -172,9 +212,7 @@ def line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
 @permission_required("patients.add_restaging", raise_exception=True)
 def restaging_start(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _patient_or_404(request, pk, selectors.patient)
-    draft = patient.restagings.filter(status=RestagingStatus.DRAFT).order_by("-id").first()
-    if draft is None:
-        draft = services.restaging_start(patient=patient, by=request.user)
+    draft = services.restaging_start(patient=patient, by=request.user)  # the draft under way, when there is one
     return redirect("patients:restaging_wizard", patient.pk, draft.pk)
 
 

@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from formtools.wizard.views import NamedUrlSessionWizardView
 
-from patients import forms, selectors, services
+from patients import forms, selectors, services, versions
 from patients.models import Restaging
 
 # The largest id a BigAutoField gives (DEFAULT_AUTO_FIELD); an address with a larger one names nothing.
@@ -142,7 +142,34 @@ class RestagingWizard(PermissionRequiredMixin, NamedUrlSessionWizardView):
             self._engine_answer = services.recommendation_for(self.patient, self.restaging)
         return self._engine_answer
 
+    def get_form(self, step=None, data=None, files=None):
+        if data is not None and self.request.method == "GET":
+            # A step shown again from what this session saved of it: data saved before steps carried the draft's
+            # version is shown with the version read now.
+            key = f"{step or self.steps.current}-version"
+            if not data.get(key):
+                data = data.copy()
+                data[key] = str(self.restaging.version)
+        return super().get_form(step=step, data=data, files=files)
+
     def post(self, *args, **kwargs):
+        try:
+            return self._post(*args, **kwargs)
+        except versions.StaleRecord as exc:
+            return self._refused(exc.notice)
+
+    def _refused(self, notice: versions.StaleNotice):
+        """The draft was saved by someone else meanwhile: the step again, with what was typed, the notice, and
+        the current version (saving again is then deliberate)."""
+        form = self._saving_form
+        versions.carry_current(form, notice.current)
+        self.restaging.refresh_from_db()
+        self.__dict__.pop("_engine_answer", None)
+        response = self.render(form, stale=notice)
+        response.status_code = 409
+        return response
+
+    def _post(self, *args, **kwargs):
         """Leaving a step (back, another step, save draft) first saves what it holds, when it validates."""
         posted_step = self.request.POST.get(f"{self.prefix}-current_step")
         if posted_step in TITLES:
@@ -161,7 +188,14 @@ class RestagingWizard(PermissionRequiredMixin, NamedUrlSessionWizardView):
 
     def process_step(self, form):
         if self.steps.current != "review":
-            services.restaging_save(restaging=self.restaging, data=form.cleaned_data, by=self.request.user)
+            self._saving_form = form
+            services.restaging_save(
+                restaging=self.restaging, data=form.record_data(), by=self.request.user, based_on=form.based_on
+            )
+            # The step as this session saved it, at the version that save made (shown if the step is opened again).
+            data = form.data.copy()
+            data[form.add_prefix("version")] = str(self.restaging.version)
+            return data
         return super().process_step(form)
 
     def render_done(self, form, **kwargs):
@@ -205,9 +239,13 @@ class RestagingWizard(PermissionRequiredMixin, NamedUrlSessionWizardView):
         return context
 
     def done(self, form_list, **kwargs):
+        review = self._saving_form = form_list[0]
         try:
             services.restaging_complete(
-                restaging=self.restaging, by=self.request.user, classification_overrides=form_list[0].overrides()
+                restaging=self.restaging,
+                by=self.request.user,
+                classification_overrides=review.overrides(),
+                based_on=review.cleaned_data["version"],
             )
         except ValidationError as exc:
             messages.error(self.request, " ".join(exc.messages))

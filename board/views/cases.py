@@ -29,6 +29,7 @@ from board.forms_decisions import (
     initial_from,
 )
 from board.models import BoardMeeting
+from patients import versions
 from patients.models import CaseReview, ReviewStatus
 from regimens.catalog import latest_release
 
@@ -141,6 +142,8 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting_asked(request, file) or _decision_meeting(file)
     case = file.case
     context: dict[str, Any] = {"file": file, "case": case, "patient": case.patient, "meeting": meeting}
+    if request.method == "POST" and file.decision is not None:  # decided meanwhile (or this form posted twice)
+        return _refused(request, pk)
     if file.decision is not None or case.status not in services.OPEN_STATUSES:
         if request.method == "POST":
             messages.error(request, _no_new_decision(case))
@@ -158,6 +161,8 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
             recorded = services.decision_record(
                 case=case, data=form.decision_input(), by=_user(request), meeting=meeting
             )
+        except versions.StaleRecord:  # another decision was recorded meanwhile
+            return _refused(request, pk)
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -188,14 +193,49 @@ def decision_amend(request: HttpRequest, pk: int) -> HttpResponse:
                 data=form.decision_input(),
                 reason=form.cleaned_data["amendment_reason"],
                 by=_user(request),
+                based_on=form.decision_based_on(),
             )
+        except versions.StaleRecord:  # another decision was recorded meanwhile
+            return _refused(request, pk)
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
             messages.success(request, f"The decision was amended: {amended.choice_in_words()}.")
             return redirect(_presentation_url(pk, current.meeting, "decision"))
     context = {"file": file, "case": case, "patient": case.patient, "meeting": current.meeting, "form": form}
-    return render(request, "board/decision_form.html", {**context, "amending": current})
+    status = 400 if versions.missing_version(form) else 200
+    return render(request, "board/decision_form.html", {**context, "amending": current}, status=status)
+
+
+def _refused(request: HttpRequest, pk: int) -> HttpResponse:
+    """A decision or an amendment based on an earlier state of the case: another decision is in force now. The
+    amendment form again, with what was typed, the notice (who decided what, when), and based on the decision in
+    force: recording it is then a deliberate amendment of that decision."""
+    file = _case_file_or_404(request, pk)  # read again: the decision in force now
+    current = file.decision
+    if current is None:  # only a decision in force refuses one
+        raise Http404("The board has not decided this case.")
+    notice = services.decided_meanwhile(current).notice
+    case = file.case
+    form = AmendmentForm(
+        request.POST,
+        result=case.result_json,
+        regimens=catalog_regimens(),
+        people=attendee_choices(current.meeting, also=[person.pk for person in current.attendees_present.all()]),
+        initial=initial_from(current),
+    )
+    versions.carry_current(form, current.pk, name="based_on")
+    context = {
+        "file": file,
+        "case": case,
+        "patient": case.patient,
+        "meeting": current.meeting,
+        "form": form,
+        "amending": current,
+        "stale": notice,
+        "form_action": reverse("board:decision_amend", args=[pk]),
+    }
+    return render(request, "board/decision_form.html", context, status=409)
 
 
 def _no_new_decision(case: CaseReview) -> str:

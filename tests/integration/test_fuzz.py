@@ -385,6 +385,11 @@ def posts(draw, baseline: dict[str, str]):
     return {k: v.replace("\x00", "") if "\x00" in k else v for k, v in data.items() if "\x00" not in k}
 
 
+def current_version(record, prefix: str = "") -> dict[str, str]:
+    """The hidden version field of an edit form based on the record as stored now (patients/versions.py)."""
+    return {f"{prefix}version": str(type(record).objects.values_list("version", flat=True).get(pk=record.pk))}
+
+
 def assert_form_answer(response) -> None:
     assert response.status_code in (200, 302), (response.status_code, response.content[:300])
 
@@ -425,7 +430,9 @@ def test_the_patient_form_never_answers_500(default_catalog, clinician_client, v
     patient = PatientFactory()
     url = reverse("patients:create") if view == "create" else reverse("patients:edit", args=[patient.pk])
     number = iter(range(10**6))
-    accepted = clinician_client.post(url, {**PATIENT, "mrn": "FUZZ-BASE" if view == "create" else patient.mrn})
+    accepted = clinician_client.post(
+        url, {**PATIENT, "mrn": "FUZZ-BASE" if view == "create" else patient.mrn, **current_version(patient)}
+    )
     assert accepted.status_code == 302, "the valid baseline must be accepted"
 
     @FUZZ
@@ -434,6 +441,8 @@ def test_the_patient_form_never_answers_500(default_catalog, clinician_client, v
         counted(f"patient form ({view})")
         if data.get("mrn") == "":
             data["mrn"] = f"FUZZ-{next(number)}" if view == "create" else patient.mrn
+        if view == "edit":
+            data |= current_version(patient)  # an edit is based on the version stored now
         assert_form_answer(clinician_client.post(url, data))
 
     run()
@@ -481,12 +490,15 @@ def test_the_line_form_never_answers_500(default_catalog, clinician_client, view
         else reverse("patients:line_edit", args=[patient.pk, line.pk])
     )
     baseline = line_baseline()
-    assert clinician_client.post(url, baseline).status_code == 302, "the valid baseline must be accepted"
+    edit = current_version(line) if view == "edit" else {}
+    assert clinician_client.post(url, {**baseline, **edit}).status_code == 302, "the valid baseline must be accepted"
 
     @FUZZ
     @given(data=posts(baseline), fill=st.booleans())
     def run(data, fill):
         counted(f"line form ({view})")
+        if view == "edit":
+            data |= current_version(line)  # an edit is based on the version stored now
         if fill:
             data["fill_from_regimen"] = "1"  # the no-JS "fill from regimen" re-render
         assert_form_answer(clinician_client.post(url, data))
@@ -547,7 +559,7 @@ def test_every_wizard_step_never_answers_500(default_catalog, clinician_client):
     baselines = step_baselines()
     for step in STEPS:
         draft = DraftRestagingFactory(patient=TherapyLineFactory(progression_date=dt.date(2024, 5, 20)).patient)
-        post = {**baselines[step], f"restaging_wizard_{draft.pk}-current_step": step}
+        post = {**baselines[step], f"restaging_wizard_{draft.pk}-current_step": step, f"{step}-version": "1"}
         url = reverse("patients:restaging_step", args=[draft.patient_id, draft.pk, step])
         response = clinician_client.post(url, post)
         assert response.status_code == 302, f"the valid baseline of step {step} must be accepted"
@@ -559,6 +571,7 @@ def test_every_wizard_step_never_answers_500(default_catalog, clinician_client):
         draft = DraftRestagingFactory(patient=TherapyLineFactory(progression_date=dt.date(2024, 5, 20)).patient)
         post = data.draw(posts(baselines[step]))
         post[f"restaging_wizard_{draft.pk}-current_step"] = step
+        post[f"{step}-version"] = "1"  # a new draft's version
         url = reverse("patients:restaging_step", args=[draft.patient_id, draft.pk, step])
         assert_form_answer(clinician_client.post(url, post))
 

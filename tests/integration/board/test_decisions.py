@@ -207,8 +207,12 @@ def test_a_decided_case_shows_its_decision_read_only_and_offers_the_amendment(
 
 def test_a_second_decision_is_refused(board_client, scheduled_case, board_member):
     record(scheduled_case, board_member, kind="regimen", regimen_code=options(scheduled_case)[0])
-    response = board_client.post(decision_url(scheduled_case), {"kind": "observation"}, follow=True)
-    assert "The board has decided this case already: amend the decision instead." in text(response)
+    response = board_client.post(decision_url(scheduled_case), {"kind": "observation", "rationale": "Wait."})
+    # Refused, with who decided what meanwhile; what was typed is offered as an amendment (tests/integration/
+    # test_no_lost_update.py has the two-session case).
+    assert response.status_code == 409
+    assert "recorded the board's decision on this case meanwhile" in text(response)
+    assert response.context["form"]["rationale"].value() == "Wait."
     assert BoardDecision.objects.filter(case_review=scheduled_case).count() == 1
 
 
@@ -242,8 +246,9 @@ def test_an_amendment_keeps_the_original(board_client, scheduled_case, board_mem
     original = record(scheduled_case, board_member, kind="regimen", regimen_code=options(scheduled_case)[0])
     response = board_client.post(
         amend_url(scheduled_case),
-        {"kind": "clinical_trial", "detail": "MagnetisMM-5", "amendment_reason": "A trial place came free."},
-    )
+        {"kind": "clinical_trial", "detail": "MagnetisMM-5", "amendment_reason": "A trial place came free.",
+         "based_on": str(original.pk)},
+    )  # fmt: skip
     assert response.status_code == 302
     assert response["Location"].endswith("#decision")
     original.refresh_from_db()
@@ -256,8 +261,10 @@ def test_an_amendment_keeps_the_original(board_client, scheduled_case, board_mem
 
 
 def test_an_amendment_needs_a_reason(board_client, scheduled_case, board_member):
-    record(scheduled_case, board_member, kind="regimen", regimen_code=options(scheduled_case)[0])
-    response = board_client.post(amend_url(scheduled_case), {"kind": "observation", "rationale": "Wait and see."})
+    original = record(scheduled_case, board_member, kind="regimen", regimen_code=options(scheduled_case)[0])
+    response = board_client.post(
+        amend_url(scheduled_case), {"kind": "observation", "rationale": "Wait and see.", "based_on": str(original.pk)}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["amendment_reason"] == ["Say why the decision is amended."]
     assert "Wait and see." in response.content.decode()
@@ -265,10 +272,12 @@ def test_an_amendment_needs_a_reason(board_client, scheduled_case, board_member)
 
 
 def test_an_amendment_off_the_list_needs_its_reason_too(board_client, scheduled_case, board_member):
-    record(scheduled_case, board_member, kind="regimen", regimen_code=options(scheduled_case)[0])
+    original = record(scheduled_case, board_member, kind="regimen", regimen_code=options(scheduled_case)[0])
     response = board_client.post(
-        amend_url(scheduled_case), {"kind": "palliative_care", "amendment_reason": "The family asked for comfort care."}
-    )
+        amend_url(scheduled_case),
+        {"kind": "palliative_care", "amendment_reason": "The family asked for comfort care.",
+         "based_on": str(original.pk)},
+    )  # fmt: skip
     assert response.context["form"].errors["off_reason"] == [OFF_LIST_REASON]
     assert BoardDecision.objects.count() == 1
 
@@ -279,8 +288,10 @@ def test_an_amendment_amends_the_latest_decision(board_client, scheduled_case, b
         ("First correction.", options(scheduled_case)[1]),
         ("Second correction.", options(scheduled_case)[2]),
     ):
+        in_force = services.latest_decision(scheduled_case)
         response = board_client.post(
-            amend_url(scheduled_case), {"kind": "regimen", "regimen_code": code, "amendment_reason": reason}
+            amend_url(scheduled_case),
+            {"kind": "regimen", "regimen_code": code, "amendment_reason": reason, "based_on": str(in_force.pk)},
         )
         assert response.status_code == 302
     chain = list(BoardDecision.objects.filter(case_review=scheduled_case).order_by("decided_at", "id"))

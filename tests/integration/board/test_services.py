@@ -10,6 +10,7 @@ from django.utils import timezone
 from board import selectors, services
 from board.models import AgendaItem, BoardDecision, Concordance, DecisionKind
 from patients.models import AccessLog
+from patients.versions import StaleRecord
 
 
 def _decide(case, by, **fields):
@@ -120,7 +121,7 @@ def test_a_decided_case_takes_no_second_decision_only_an_amendment_that_keeps_th
     case_file = selectors.case_file(scheduled_case.pk)
     assert [d.pk for d in case_file.decisions] == [original.pk, amendment.pk]
     assert case_file.decision == amendment
-    with pytest.raises(ValidationError, match="amended meanwhile"):
+    with pytest.raises(StaleRecord, match="recorded an amendment of the board's decision on this case meanwhile"):
         services.decision_amend(
             decision=original, data=services.DecisionInput(kind="observation"), reason="late", by=board_member
         )

@@ -24,7 +24,7 @@ SENTENCE = "the clinician's different reading of relapse nature is recorded for 
 
 
 def review_form(**readings) -> ReviewForm:
-    data = {"confirmed": "on"}
+    data = {"confirmed": "on", "version": "1"}  # the version of the draft reviewed
     for field, (value, reason) in readings.items():
         data[f"{field}_reading"], data[f"{field}_reason"] = value, reason
     return ReviewForm(data, classification={**ENGINE, "basis": []})

@@ -205,7 +205,7 @@ def test_an_override_needs_a_reason_and_a_rejected_line_keeps_its_rows(clinician
     line = patient.lines.get()
     rows = [{**ids("bortezomib")[0], "override": "refractory"}, *ids("lenalidomide", "dexamethasone")]
     data = line_post(regimen_label="VRd", start_date="2018-03-15", end_date="2018-09-01", best_response="VGPR",
-                     progression_date="2024-05-20", drugs=rows)  # fmt: skip
+                     progression_date="2024-05-20", drugs=rows, version=str(line.version))  # fmt: skip
     url = reverse("patients:line_edit", args=[patient.pk, line.pk])
     response = clinician_client.post(url, data)
     html = html_of(response)

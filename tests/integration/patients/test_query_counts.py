@@ -85,6 +85,7 @@ def test_saving_a_wizard_step_stays_within_the_budget(clinician_client, populati
         f"restaging_wizard_{draft.pk}-current_step": "markers",
         "markers-date": "2024-09-01",
         "markers-serum_m_protein_g_dl": "2.0",
+        "markers-version": str(draft.version),
         "wizard_goto_step": "review",
     }
     with django_assert_max_num_queries(BUDGET, info="markers saved, on to the review"):

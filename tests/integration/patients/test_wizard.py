@@ -35,6 +35,8 @@ STEP_DATA = {
 def post_step(client, url: str, draft: Restaging, step: str, values: dict | None = None, **extra):
     """Submit one step (at its own URL) and follow the redirect to what comes next."""
     data = {f"restaging_wizard_{draft.pk}-current_step": step}
+    # The version of the draft the page was based on: the one stored now (patients/versions.py).
+    data[f"{step}-version"] = str(Restaging.objects.values_list("version", flat=True).get(pk=draft.pk))
     data.update({f"{step}-{key}": value for key, value in (STEP_DATA[step] if values is None else values).items()})
     data.update(extra)
     step_url = reverse("patients:restaging_step", args=[draft.patient_id, draft.pk, step])
