@@ -56,8 +56,11 @@ def test_the_decision_page_offers_the_summary_after_a_decision(board_client, sch
     assert {"btn", "btn-outline-secondary", "no-print"} <= set(classes.split())
 
 
-def test_the_decision_page_of_a_withdrawn_case_offers_the_summary(board_client, scheduled_case, clinician):
+def test_the_decision_page_of_a_withdrawn_case_offers_the_summary(board_client, scheduled_case, clinician, superuser):
     services.case_withdraw(case=scheduled_case, reason="Patient moved to another centre.", by=clinician)
+    # A withdrawn case no longer opens its patient to the board (care teams): a superuser still reads it.
+    assert board_client.get(reverse("board:decision", args=[scheduled_case.pk])).status_code == 404
+    board_client.force_login(superuser)
     response = board_client.get(reverse("board:decision", args=[scheduled_case.pk]))
     assert response.templates[0].name == "board/decision_view.html"
     assert len(summary_links(response, scheduled_case)) == 1

@@ -216,8 +216,11 @@ def test_a_second_decision_is_refused(board_client, scheduled_case, board_member
     assert BoardDecision.objects.filter(case_review=scheduled_case).count() == 1
 
 
-def test_a_withdrawn_case_takes_no_decision(board_client, scheduled_case, clinician):
+def test_a_withdrawn_case_takes_no_decision(board_client, scheduled_case, clinician, superuser):
     services.case_withdraw(case=scheduled_case, reason="The patient moved to another hospital.", by=clinician)
+    # A withdrawn case no longer opens its patient to the board (care teams): a superuser still reads it.
+    assert board_client.get(decision_url(scheduled_case)).status_code == 404
+    board_client.force_login(superuser)
     response = board_client.get(decision_url(scheduled_case))
     assert "form" not in response.context
     assert "The patient moved to another hospital." in text(response)
