@@ -161,7 +161,8 @@ def access_log_rows(
     """The access log, newest first, with who and what in the same query; dates are days in the site's time
     zone, both included. Only the columns the page and the CSV show are read (never a saved case's JSON)."""
     rows = AccessLog.objects.select_related("user", "patient", "meeting").only(
-        "at", "action", "case_review", "user__username", "user__first_name", "user__last_name",
+        "at", "action", "case_review", "client_address", "detail",
+        "user__username", "user__first_name", "user__last_name",
         "patient__name", "patient__mrn", "meeting__title", "meeting__starts_at",
     )  # fmt: skip
     if user:

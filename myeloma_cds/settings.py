@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "myeloma_cds.middleware.UserAccessMiddleware",
+    "patients.readlog.AccessReadMiddleware",
     "myeloma_cds.middleware.SessionIdleRenewalMiddleware",
     "myeloma_cds.middleware.PrivateResponseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

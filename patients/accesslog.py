@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING
@@ -62,6 +64,29 @@ def row_hash(previous_hash: str, row: AccessLog) -> str:
 
 # --- writing --------------------------------------------------------------------------------------------------
 
+# The address of the client whose request is being answered (set by patients.readlog.AccessReadMiddleware):
+# rows written without an address of their own, by views, services or the admin, carry it.
+_client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
+
+
+@contextmanager
+def client_address(address: str | None) -> Iterator[None]:
+    token = _client_address.set(address)
+    try:
+        yield
+    finally:
+        _client_address.reset(token)
+
+
+def current_client_address() -> str | None:
+    """The address of the client being answered, or None outside a request (commands, tests)."""
+    return _client_address.get()
+
+
+def cut(detail: str) -> str:
+    """A detail fitted to the column (a long search query keeps its start)."""
+    return detail if len(detail) <= DETAIL_LENGTH else detail[: DETAIL_LENGTH - 1] + "…"
+
 
 def _chain_end() -> str:
     """The last row's hash, the chain held by this transaction until it ends: on PostgreSQL one query (the
@@ -74,7 +99,7 @@ def _chain_end() -> str:
     return AccessLog._base_manager.order_by("-id").values_list("row_hash", flat=True).first() or GENESIS
 
 
-def _client_address(value: str | None) -> str | None:
+def _normalised_address(value: str | None) -> str | None:
     """Normalised as the column stores it, so that the hash is taken over the stored value."""
     if value in (None, ""):
         return None
@@ -90,7 +115,9 @@ def append(rows: Sequence[AccessLog]) -> list[AccessLog]:
     for row in rows:
         if not row._state.adding or row.pk is not None:
             raise AppendOnlyError(APPEND_ONLY)
-        row.client_address = _client_address(row.client_address)
+        if row.client_address in (None, ""):
+            row.client_address = current_client_address()
+        row.client_address = _normalised_address(row.client_address)
         if row.at is None:
             row.at = timezone.now()
     with transaction.atomic(savepoint=False):
@@ -145,7 +172,7 @@ def entry(
         case_review=case_review,
         meeting=meeting,
         client_address=client_address,
-        detail=detail[: DETAIL_LENGTH - 1] + "…" if len(detail) > DETAIL_LENGTH else detail,
+        detail=cut(detail),
     )
 
 

@@ -100,6 +100,13 @@ def access_log(
     )
 
 
+def log_list(*, user: AbstractBaseUser, patients: list[Patient], detail: str) -> None:
+    """A list or search: one row per patient shown, each with the query, in one INSERT; one row with the query
+    alone when nothing matched (a search that found nobody was still a search)."""
+    rows = [accesslog.entry(user=user, patient=p, action=AccessAction.LIST, detail=detail) for p in patients]
+    accesslog.append(rows or [accesslog.entry(user=user, action=AccessAction.LIST, detail=detail)])
+
+
 # --- patients ---------------------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from careteams import access
 from careteams import services as care_teams
 from careteams.forms import TeamChoiceForm
-from patients import charts, forms, selectors, services, versions
+from patients import charts, forms, readlog, selectors, services, versions
 from patients.models import AccessAction, CaseReview, Patient, Restaging, RestagingStatus, TherapyLine
 
 PAGE_SIZE = 25
@@ -45,6 +45,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     sort = sort if sort in selectors.PATIENT_SORTS else "name"
     patients = selectors.patient_list(query=query, sort=sort, user=request.user)  # those of the user's care teams
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    services.log_list(user=request.user, patients=list(page), detail=readlog.list_detail(request, "patient list"))
     columns = [("name", "Name"), ("mrn", "MRN"), ("diagnosis", "Diagnosis"), ("lines", "Lines"),
                ("restaging", "Last restaging")]  # fmt: skip
     return render(

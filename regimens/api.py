@@ -52,6 +52,7 @@ def recommend(request: HttpRequest) -> JsonResponse:
     user, error = _authenticate(request, scope=ApiToken.Scope.RECOMMEND)
     if error is not None:
         return error
+    request.user = user  # the access log (patients.readlog) records the call under the token's user
     if not user.has_perm(PERMISSION):
         return _errors(403, ("", "Your role may not run recommendations."))
     try:

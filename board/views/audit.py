@@ -23,10 +23,11 @@ from django.views.decorators.http import require_safe
 
 from board.forms_audit import AuditFilterForm
 from board.selectors import access_log_rows
-from patients.models import AccessLog
+from patients import accesslog, readlog
+from patients.models import AccessAction, AccessLog
 
 PAGE_SIZE = 50
-CSV_COLUMNS = ["at", "username", "action", "patient_mrn", "saved_case_id", "meeting_id"]
+CSV_COLUMNS = ["at", "username", "action", "patient_mrn", "saved_case_id", "meeting_id", "client_address", "detail"]
 CSV_CHUNK = 2000
 # A cell starting with one of these is read as a formula by spreadsheets: it is written with a leading quote.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -49,6 +50,8 @@ def superuser_required(view: Callable[..., HttpResponseBase]) -> Callable[..., H
 def audit(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     page = None
+    # Reading the log is a read of patient data too: logged first, so the page shows its own row.
+    accesslog.record(user=request.user, action=AccessAction.LIST, detail=readlog.list_detail(request, "access log"))
     if form.is_valid():
         page = Paginator(access_log_rows(**form.cleaned_data), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "board/audit.html", {"form": form, "page": page})
@@ -77,6 +80,8 @@ def _csv_lines(rows: QuerySet[AccessLog]) -> Iterator[str]:
                 _cell(row.patient.mrn) if row.patient is not None else "",
                 row.case_review_id or "",
                 row.meeting_id or "",
+                row.client_address or "",
+                _cell(row.detail),
             ]
         )
 
@@ -91,6 +96,9 @@ def audit_csv(request: HttpRequest) -> HttpResponseBase:
             f"{labels.get(name, 'Filters')}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()
         )
         return HttpResponseBadRequest(f"The filters are not valid. {problems}", content_type="text/plain")
+    accesslog.record(
+        user=request.user, action=AccessAction.EXPORT, detail=readlog.list_detail(request, "access log CSV")
+    )
     response = StreamingHttpResponse(_csv_lines(access_log_rows(**form.cleaned_data)), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="access-log-{timezone.localdate():%Y-%m-%d}.csv"'
     return response

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from board import selectors, services
 from board.forms_meetings import RISK_WORDS, CaseSubmitForm, CaseWithdrawForm, WorklistFilterForm
 from careteams.access import visible
+from patients import readlog
 from patients.models import AccessAction, AccessLog, CaseReview, ReviewStatus
 
 PAGE_SIZE = 25
@@ -92,13 +93,17 @@ def worklist(request: HttpRequest) -> HttpResponse:
         cases = cases.reverse()
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page)
-    if shown:  # the list shows patient data: one access-log row per case on the page, in one INSERT
-        AccessLog.objects.bulk_create(
-            AccessLog(
-                user_id=signed_in(request).pk, patient_id=case.patient_id, case_review=case, action=AccessAction.VIEW
-            )
-            for case in shown
-        )
+    detail = readlog.list_detail(request, "board work list")
+    # The list shows patient data: one access-log row per case on the page with the query, in one INSERT (one
+    # row with the query alone when nothing matched).
+    user_id = signed_in(request).pk
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(user_id=user_id, patient_id=c.patient_id, case_review=c, action=AccessAction.LIST, detail=detail)
+            for c in shown
+        ]
+        or [AccessLog(user_id=user_id, action=AccessAction.LIST, detail=detail)]
+    )
     counts = dict(
         selectors.worklist(**{**filters, "status": ""}, user=request.user)
         .order_by()

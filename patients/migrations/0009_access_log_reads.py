@@ -5,38 +5,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('board', '0003_decisions_never_change'),
-        ('patients', '0008_access_log_chain_and_frozen_records'),
+        ("board", "0003_decisions_never_change"),
+        ("patients", "0008_access_log_chain_and_frozen_records"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='accesslog',
-            name='access_log_action_valid',
+            model_name="accesslog",
+            name="access_log_action_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='accesslog',
-            name='access_log_names_what',
+            model_name="accesslog",
+            name="access_log_names_what",
         ),
         migrations.AddField(
-            model_name='accesslog',
-            name='detail',
-            field=models.CharField(blank=True, db_default='', default='', max_length=300, verbose_name='Detail'),
+            model_name="accesslog",
+            name="detail",
+            field=models.CharField(blank=True, db_default="", default="", max_length=300, verbose_name="Detail"),
         ),
         migrations.AlterField(
-            model_name='accesslog',
-            name='action',
-            field=models.CharField(choices=[('view', 'Viewed'), ('create', 'Created'), ('update', 'Updated'), ('export', 'Exported'), ('print', 'Printed (PDF)'), ('list', 'Listed or searched'), ('api', 'Sent through the API'), ('glass', 'Emergency access (break the glass)')], max_length=8),
+            model_name="accesslog",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("view", "Viewed"),
+                    ("create", "Created"),
+                    ("update", "Updated"),
+                    ("export", "Exported"),
+                    ("print", "Printed (PDF)"),
+                    ("list", "Listed or searched"),
+                    ("api", "Sent through the API"),
+                    ("glass", "Emergency access (break the glass)"),
+                ],
+                max_length=8,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='accesslog',
-            constraint=models.CheckConstraint(condition=models.Q(('action__in', ['view', 'create', 'update', 'export', 'print', 'list', 'api', 'glass'])), name='access_log_action_valid'),
+            model_name="accesslog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("action__in", ["view", "create", "update", "export", "print", "list", "api", "glass"])
+                ),
+                name="access_log_action_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='accesslog',
-            constraint=models.CheckConstraint(condition=models.Q(('patient__isnull', False), ('meeting__isnull', False), models.Q(('detail', ''), _negated=True), _connector='OR'), name='access_log_names_what'),
+            model_name="accesslog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("patient__isnull", False),
+                    ("meeting__isnull", False),
+                    models.Q(("detail", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="access_log_names_what",
+            ),
         ),
     ]

@@ -113,10 +113,11 @@ def test_newest_first(audit_client, clinician, patient):
 def test_fifty_rows_to_a_page(audit_client, clinician, patient):
     empty_the_log()
     AccessLog.objects.bulk_create(AccessLog(user=clinician, patient=patient, action="view") for _ in range(51))
-    first, second = html(audit_client.get(AUDIT)), html(audit_client.get(AUDIT, {"page": 2}))
+    mine = {"user": clinician.username}  # the superuser's own reads of the log are logged too
+    first, second = html(audit_client.get(AUDIT, mine)), html(audit_client.get(AUDIT, {**mine, "page": 2}))
     assert first.count("<tr>") == 1 + 50 and second.count("<tr>") == 1 + 1
     assert "51 entries" in first and "Page 2 of 2" in second
-    assert html(audit_client.get(AUDIT, {"page": "junk"})).count("<tr>") == 51  # a junk page: the first
+    assert html(audit_client.get(AUDIT, {**mine, "page": "junk"})).count("<tr>") == 51  # a junk page: the first
 
 
 def test_the_page_stays_within_its_query_budget_for_1_and_50_rows(
@@ -138,9 +139,10 @@ def test_the_page_stays_within_its_query_budget_for_1_and_50_rows(
     assert counts[0] == counts[1]
 
 
-def test_the_empty_log_says_so(audit_client):
+def test_an_emptied_log_shows_only_the_row_of_this_reading(audit_client):
     empty_the_log()
-    assert "The access log is empty." in html(audit_client.get(AUDIT))
+    page = html(audit_client.get(AUDIT))
+    assert page.count("<tr>") == 1 + 1 and "access log" in page and "The access log is empty." not in page
 
 
 # --- filters ----------------------------------------------------------------------------------------------------
@@ -220,12 +222,13 @@ def test_the_csv_has_one_line_per_row_with_iso_times_and_ids(audit_client, clini
     log(clinician, AccessAction.VIEW, at=local(2025, 3, 4, 9, 5, 7), patient=scheduled_case.patient,
         case_review=scheduled_case, meeting=meeting)  # fmt: skip
     log(clinician, AccessAction.VIEW, at=local(2025, 3, 5), meeting=meeting)
-    response = audit_client.get(AUDIT_CSV)
+    response = audit_client.get(AUDIT_CSV, {"user": "clin"})
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith('attachment; filename="access-log-')
     rows = csv_rows(response)
-    assert rows[0] == ["at", "username", "action", "patient_mrn", "saved_case_id", "meeting_id"]
-    assert rows[1] == [local(2025, 3, 5).isoformat(), "clin", "view", "", "", str(meeting.pk)]
+    assert rows[0] == ["at", "username", "action", "patient_mrn", "saved_case_id", "meeting_id", "client_address",
+                       "detail"]  # fmt: skip
+    assert rows[1] == [local(2025, 3, 5).isoformat(), "clin", "view", "", "", str(meeting.pk), "", ""]
     assert rows[2] == [
         local(2025, 3, 4, 9, 5, 7).isoformat(),
         "clin",
@@ -233,8 +236,18 @@ def test_the_csv_has_one_line_per_row_with_iso_times_and_ids(audit_client, clini
         "MRN-ADA",
         str(scheduled_case.pk),
         str(meeting.pk),
+        "",
+        "",
     ]
     assert len(rows) == 3
+
+
+def test_reading_the_log_is_logged_first_so_the_page_and_the_csv_show_it(audit_client, clinician):
+    empty_the_log()
+    page = html(audit_client.get(AUDIT, {"action": "list"}))
+    assert "1 entr" in page and "access log: action=list" in page
+    rows = csv_rows(audit_client.get(AUDIT_CSV, {"action": "export"}))
+    assert len(rows) == 2 and rows[1][2] == "export" and rows[1][7] == "access log CSV: action=export"
 
 
 def test_the_csv_applies_the_same_filters(audit_client, three_rows):
@@ -245,7 +258,7 @@ def test_the_csv_applies_the_same_filters(audit_client, three_rows):
 def test_a_cell_a_spreadsheet_would_read_as_a_formula_is_quoted(audit_client, clinician):
     empty_the_log()
     log(clinician, patient=PatientFactory(name="Formula", mrn="=HYPERLINK(1)"))
-    assert csv_rows(audit_client.get(AUDIT_CSV))[1][3] == "'=HYPERLINK(1)"
+    assert csv_rows(audit_client.get(AUDIT_CSV, {"user": "clin"}))[1][3] == "'=HYPERLINK(1)"
 
 
 def test_the_csv_streams_a_large_log_in_a_constant_number_of_queries(
@@ -253,6 +266,6 @@ def test_the_csv_streams_a_large_log_in_a_constant_number_of_queries(
 ):
     empty_the_log()
     AccessLog.objects.bulk_create(AccessLog(user=clinician, patient=patient, action="view") for _ in range(300))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):  # 8, and 2 for the row that logs this export
         response = audit_client.get(AUDIT_CSV)
-        assert len(csv_rows(response)) == 301
+        assert len(csv_rows(response)) == 302  # the header, the 300 rows and this export's own

@@ -222,7 +222,9 @@ def test_each_case_on_the_page_is_logged_in_one_insert(board_client, board_membe
     assert _inserts_into_access_log(queries.captured_queries) == 1
     rows = AccessLog.objects.filter(user=board_member)
     assert sorted(rows.values_list("case_review_id", flat=True)) == sorted(case.pk for case in cases)
-    assert {(row.action, row.patient_id) for row in rows} == {(AccessAction.VIEW, case.patient_id) for case in cases}
+    assert {(row.action, row.patient_id, row.detail) for row in rows} == {
+        (AccessAction.LIST, case.patient_id, "board work list") for case in cases
+    }
 
 
 def test_only_the_cases_on_the_page_are_logged(board_client, board_member, clinician, default_catalog):
@@ -231,9 +233,10 @@ def test_only_the_cases_on_the_page_are_logged(board_client, board_member, clini
     assert AccessLog.objects.filter(user=board_member).count() == 2
 
 
-def test_an_empty_page_logs_nothing(board_client, board_member, saved_case):
+def test_an_empty_page_logs_the_search_alone(board_client, board_member, saved_case):
     board_client.get(WORKLIST, {"q": "nobody"})
-    assert not AccessLog.objects.filter(user=board_member).exists()
+    [row] = AccessLog.objects.filter(user=board_member)
+    assert (row.patient_id, row.action, row.detail) == (None, AccessAction.LIST, 'board work list: q="nobody"')
 
 
 def test_the_list_costs_the_same_queries_for_one_case_as_for_twelve(

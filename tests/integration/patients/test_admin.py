@@ -93,11 +93,18 @@ def test_opening_a_record_in_the_admin_writes_a_view_row(admin_client, root, rec
     assert row.case_review == (record if name == "casereview" else None)
 
 
-def test_the_lists_and_a_missing_record_write_no_row(admin_client, records):
+def test_a_list_writes_one_row_with_its_search_and_a_missing_record_none(admin_client, root, records):
     before = AccessLog.objects.count()
-    admin_client.get(reverse("admin:patients_patient_changelist"))
+    admin_client.get(reverse("admin:patients_patient_changelist"), {"q": "ada"})
+    row = AccessLog.objects.latest("id")
+    assert (row.user, row.patient, row.action, row.detail) == (
+        root,
+        None,
+        AccessAction.LIST,
+        'admin patient list: q="ada"',
+    )
     assert admin_client.get(reverse("admin:patients_patient_change", args=[999999])).status_code == 302
-    assert AccessLog.objects.count() == before
+    assert AccessLog.objects.count() == before + 1
 
 
 def test_a_history_version_is_shown_logged_and_never_reverted(admin_client, root, records):
@@ -113,7 +120,9 @@ def test_a_history_version_is_shown_logged_and_never_reverted(admin_client, root
     assert patient.name == "Ada Lovelace"
 
 
-def test_the_access_log_is_not_itself_logged_when_read_in_the_admin(admin_client, records):
-    before = AccessLog.objects.count()
-    admin_client.get(reverse("admin:patients_accesslog_change", args=[records["accesslog"].pk]))
-    assert AccessLog.objects.count() == before
+def test_reading_an_access_log_row_in_the_admin_is_logged_against_its_patient(admin_client, root, records):
+    read = records["accesslog"]
+    admin_client.get(reverse("admin:patients_accesslog_change", args=[read.pk]))
+    row = AccessLog.objects.latest("id")
+    assert (row.user, row.patient_id, row.action) == (root, read.patient_id, AccessAction.VIEW)
+    assert row.detail == f"admin access log row {read.pk}"
