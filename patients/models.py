@@ -22,7 +22,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from patients import units
-from regimens.engine.ranges import POSITIVE, RANGES, RECORDED_HEART_FAILURE, WHOLE, Range
+from regimens.engine.ranges import EARLIEST_DATE, POSITIVE, RANGES, RECORDED_HEART_FAILURE, WHOLE, Range
 
 # --- choices -----------------------------------------------------------------------------------------------
 
@@ -180,6 +180,18 @@ def _choice(prefix: str, field: str, choices: type[models.TextChoices], blank: b
     return models.CheckConstraint(condition=allowed, name=f"{prefix}_{field}_valid")
 
 
+def _dates_from_earliest(prefix: str, *fields: str) -> list[models.CheckConstraint]:
+    """Each date is null or on or after the case format's earliest date (regimens/engine/ranges.py). The latest
+    date (tomorrow) moves with the calendar: the forms, the import and the engine check it, a constraint cannot."""
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": EARLIEST_DATE}),
+            name=f"{prefix}_{field}_from_1900",
+        )
+        for field in fields
+    ]
+
+
 def _not_before(prefix: str, later: str, earlier: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(**{f"{later}__isnull": True})
@@ -282,6 +294,7 @@ class Patient(CheckedByDatabase):
         constraints = [
             models.CheckConstraint(condition=~Q(mrn=""), name="patient_mrn_not_blank"),
             _version_from_1("patient"),
+            *_dates_from_earliest("patient", "birth_date", "diagnosis_date"),
             _not_before("patient", "diagnosis_date", "birth_date"),
             _range("patient", "weight_kg", *_bounds("patient.weight_kg")),
             _range("patient", "height_cm", *_bounds("patient.height_cm")),
@@ -378,6 +391,15 @@ class TherapyLine(CheckedByDatabase):
             models.UniqueConstraint(fields=["patient", "number"], name="line_number_once_per_patient"),
             models.CheckConstraint(condition=Q(number__gte=1), name="line_number_from_1"),
             _version_from_1("line"),
+            *_dates_from_earliest(
+                "line",
+                "start_date",
+                "end_date",
+                "transplant_date",
+                "maintenance_start_date",
+                "maintenance_end_date",
+                "progression_date",
+            ),  # fmt: skip
             _not_before("line", "end_date", "start_date"),
             _not_before("line", "progression_date", "start_date"),
             _not_before("line", "transplant_date", "start_date"),
@@ -429,6 +451,7 @@ class LineDrug(CheckedByDatabase):
         ordering = ["line", "is_maintenance", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["line", "drug", "is_maintenance"], name="line_drug_once_per_part"),
+            *_dates_from_earliest("line_drug", "start_date", "end_date"),
             _not_before("line_drug", "end_date", "start_date"),
             models.CheckConstraint(
                 condition=Q(still_ongoing=False) | Q(end_date__isnull=True), name="line_drug_ongoing_has_no_end"
@@ -676,6 +699,7 @@ class Restaging(CheckedByDatabase):
         constraints = [
             _choice("restaging", "status", RestagingStatus, blank=False),
             _version_from_1("restaging"),
+            *_dates_from_earliest("restaging", "date", "previous_assessment_date"),
             # At most one new restaging under way per patient ("start restaging" opens it); a correction is a
             # draft too, one per corrected restaging (`supersedes` is one-to-one).
             models.UniqueConstraint(

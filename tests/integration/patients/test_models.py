@@ -142,3 +142,47 @@ def test_records_keep_their_history():
     patient.save()
     assert [h.name for h in patient.history.order_by("history_id")] == ["Before", "After"]
     assert Patient.history.model.objects.count() == 2
+
+
+# The earliest date of the case format (regimens/engine/ranges.py EARLIEST_DATE): the database refuses the day before
+# and keeps the day itself, for every date of the records.
+BEFORE_1900, FIRST_DAY = dt.date(1899, 12, 31), dt.date(1900, 1, 1)
+
+
+@pytest.mark.parametrize("field", ["birth_date", "diagnosis_date"])
+def test_patient_dates_start_in_1900_in_the_database(field):
+    values = {"mrn": "MRN-1900", "name": "Early", "birth_date": FIRST_DAY, "diagnosis_date": dt.date(2000, 1, 1)}
+    assert refused(lambda: Patient.objects.create(**{**values, "birth_date": None, field: BEFORE_1900}))
+    assert not refused(lambda: Patient.objects.create(**{**values, field: FIRST_DAY}))
+
+
+def test_a_line_starts_in_1900_at_the_earliest_in_the_database(default_catalog):
+    patient = PatientFactory(birth_date=None, diagnosis_date=FIRST_DAY)
+    assert refused(lambda: TherapyLine.objects.create(patient=patient, number=1, start_date=BEFORE_1900))
+    assert not refused(lambda: TherapyLine.objects.create(patient=patient, number=1, start_date=FIRST_DAY))
+
+
+@pytest.mark.parametrize(
+    ("model", "fields"),
+    [
+        (Patient, ["birth_date", "diagnosis_date"]),
+        (TherapyLine, ["start_date", "end_date", "transplant_date", "maintenance_start_date",
+                       "maintenance_end_date", "progression_date"]),
+        (LineDrug, ["start_date", "end_date"]),
+        (Restaging, ["date", "previous_assessment_date"]),
+    ],
+)  # fmt: skip
+def test_every_date_of_the_records_has_its_1900_constraint(model, fields):
+    """The other dates of a line cannot precede its start anyway; each still has its own constraint."""
+    named = {c.name for c in model._meta.constraints if c.name.endswith("_from_1900")}
+    assert {name.rsplit("_from_1900")[0].split("_", 1 if model is not LineDrug else 2)[-1] for name in named} == set(
+        fields
+    )
+
+
+@pytest.mark.parametrize("field", ["date", "previous_assessment_date"])
+def test_restaging_dates_start_in_1900_in_the_database(field):
+    restaging = RestagingFactory.build(patient=PatientFactory(birth_date=None, diagnosis_date=FIRST_DAY))
+    restaging.date = dt.date(1900, 6, 1)
+    setattr(restaging, field, BEFORE_1900)
+    assert refused(restaging.save)
