@@ -399,7 +399,7 @@ class TherapyLine(CheckedByDatabase):
                 "maintenance_start_date",
                 "maintenance_end_date",
                 "progression_date",
-            ),  # fmt: skip
+            ),
             _not_before("line", "end_date", "start_date"),
             _not_before("line", "progression_date", "start_date"),
             _not_before("line", "transplant_date", "start_date"),

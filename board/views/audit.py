@@ -23,6 +23,7 @@ from django.views.decorators.http import require_safe
 
 from board.forms_audit import AuditFilterForm
 from board.selectors import access_log_rows
+from board.views.worklist import signed_in
 from patients import accesslog, readlog
 from patients.models import AccessAction, AccessLog
 
@@ -51,7 +52,8 @@ def audit(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     page = None
     # Reading the log is a read of patient data too: logged first, so the page shows its own row.
-    accesslog.record(user=request.user, action=AccessAction.LIST, detail=readlog.list_detail(request, "access log"))
+    detail = readlog.list_detail(request, "access log")
+    accesslog.record(user=signed_in(request), action=AccessAction.LIST, detail=detail)
     if form.is_valid():
         page = Paginator(access_log_rows(**form.cleaned_data), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "board/audit.html", {"form": form, "page": page})
@@ -97,7 +99,7 @@ def audit_csv(request: HttpRequest) -> HttpResponseBase:
         )
         return HttpResponseBadRequest(f"The filters are not valid. {problems}", content_type="text/plain")
     accesslog.record(
-        user=request.user, action=AccessAction.EXPORT, detail=readlog.list_detail(request, "access log CSV")
+        user=signed_in(request), action=AccessAction.EXPORT, detail=readlog.list_detail(request, "access log CSV")
     )
     response = StreamingHttpResponse(_csv_lines(access_log_rows(**form.cleaned_data)), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="access-log-{timezone.localdate():%Y-%m-%d}.csv"'
