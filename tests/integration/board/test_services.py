@@ -101,7 +101,7 @@ def test_a_decided_case_takes_no_second_decision_only_an_amendment_that_keeps_th
 ):
     first = scheduled_case.result_json["first_choice"]
     original = _decide(scheduled_case, board_member, kind="regimen", regimen_code=first)
-    with pytest.raises(ValidationError, match="amend"):
+    with pytest.raises(StaleRecord, match="as an amendment of the decision in force"):
         _decide(scheduled_case, board_member, kind="observation")
     with pytest.raises(ValidationError):
         services.decision_amend(
