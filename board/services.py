@@ -60,8 +60,11 @@ def log_case_view(
     action: str = AccessAction.VIEW,
     meeting: BoardMeeting | None = None,
     client_address: str | None = None,
+    detail: str = "",
 ) -> None:
-    accesslog.record(user=user, case_review=case, meeting=meeting, action=action, client_address=client_address)
+    accesslog.record(
+        user=user, case_review=case, meeting=meeting, action=action, client_address=client_address, detail=detail
+    )
 
 
 # --- saved cases ----------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ histories, the board's adherence report and its export, the admin's lists and hi
 missing or redirected page showed nothing). Pages that log themselves (the patient record, a restaging, a saved
 case, the lists of patients and of saved cases, which log a row per record shown with the query, the access log
 (which logs its own reading before it reads, so that the page and the export show it), the board's case
-presentation, agenda and PDFs, the admin's change forms) are not in the table; the
+presentation, decision pages, agenda and PDFs, the admin's change forms) are not in the table; the
 test `tests/integration/test_access_log_reads.py` walks every URL pattern and checks that each page showing
 patient data writes its row one way or the other.
 
@@ -154,8 +154,6 @@ READS: dict[str, Read] = {
     "api-recommend": Read(
         AccessAction.API, lambda request, kwargs: f"{request.method} {request.path}", any_answer=True
     ),
-    "board:decision": Read(AccessAction.VIEW, _words("decision"), _case_patient, _pk_in_url),
-    "board:decision_amend": Read(AccessAction.VIEW, _words("decision amendment form"), _case_patient, _pk_in_url),
     "board:adherence": Read(AccessAction.LIST, _listed("board adherence", *_ADHERENCE)),
     "board:adherence_csv": Read(AccessAction.EXPORT, _listed("board adherence CSV", *_ADHERENCE)),
     "admin:patients_patient_changelist": Read(AccessAction.LIST, _listed("admin patient list", *_ADMIN_LIST)),

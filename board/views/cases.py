@@ -148,6 +148,7 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
         if request.method == "POST":
             messages.error(request, _no_new_decision(case))
             return redirect("board:decision", pk)
+        services.log_case_view(user=_user(request), case=case, meeting=meeting, detail="decision")
         return render(request, "board/decision_view.html", context)
     form = DecisionForm(
         _posted(request),
@@ -168,6 +169,7 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"The board's decision was recorded: {recorded.choice_in_words()}.")
             return redirect(_presentation_url(pk, meeting, "decision"))
+    services.log_case_view(user=_user(request), case=case, meeting=meeting, detail="decision form")
     return render(request, "board/decision_form.html", {**context, "form": form})
 
 
@@ -204,6 +206,7 @@ def decision_amend(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(_presentation_url(pk, current.meeting, "decision"))
     context = {"file": file, "case": case, "patient": case.patient, "meeting": current.meeting, "form": form}
     status = 400 if versions.missing_version(form) else 200
+    services.log_case_view(user=_user(request), case=case, meeting=current.meeting, detail="decision amendment form")
     return render(request, "board/decision_form.html", {**context, "amending": current}, status=status)
 
 
@@ -235,6 +238,7 @@ def _refused(request: HttpRequest, pk: int) -> HttpResponse:
         "stale": notice,
         "form_action": reverse("board:decision_amend", args=[pk]),
     }
+    services.log_case_view(user=_user(request), case=case, meeting=current.meeting, detail="decision refused as stale")
     return render(request, "board/decision_form.html", context, status=409)
 
 
