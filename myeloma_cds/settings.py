@@ -147,10 +147,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 
+# Django's cache holds the password-reset counts below. The default is each server process's memory: with several
+# worker processes set CACHE_URL to a cache they share, e.g. `dbcache://cds_cache` (then `manage.py
+# createcachetable`), `redis://host:6379/0` or `pymemcache://host:11211`.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # Password reset requests, counted in Django's cache for an hour from the first one: at most this many requests
 # per e-mail address and per client address (found like the lockout's, AXES_PROXY_COUNT). Over a limit the
-# page answers as usual ("if an account uses that address...") and sends nothing. Without a CACHES setting the
-# cache is each server process's memory, so with several worker processes each counts on its own.
+# page answers as usual ("if an account uses that address...") and sends nothing.
 PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=3)
 PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=10)
 PASSWORD_RESET_LIMIT_WINDOW = timedelta(hours=1)

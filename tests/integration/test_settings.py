@@ -14,12 +14,13 @@ PROBE = (
     "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
     "'name': str(settings.DATABASES['default']['NAME']), 'debug': settings.DEBUG, "
     "'session_age': settings.SESSION_COOKIE_AGE, 'ssl_redirect': settings.SECURE_SSL_REDIRECT, "
-    "'hsts': settings.SECURE_HSTS_SECONDS, 'storage': settings.STORAGES['staticfiles']['BACKEND']}))"
+    "'hsts': settings.SECURE_HSTS_SECONDS, 'storage': settings.STORAGES['staticfiles']['BACKEND'], "
+    "'cache': settings.CACHES['default']['BACKEND'], 'cache_location': settings.CACHES['default'].get('LOCATION')}))"
 )
 CLEARED = {
     "DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "ALLOW_SQLITE", "STATIC_MANIFEST",
     "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
-    "SESSION_IDLE_MINUTES", "LABEL_JURISDICTION",
+    "SESSION_IDLE_MINUTES", "LABEL_JURISDICTION", "CACHE_URL",
 }  # fmt: skip
 
 
@@ -47,6 +48,13 @@ def test_database_url_selects_postgresql_through_psycopg():
     loaded = settings_with(DEBUG="true", DATABASE_URL="postgres://cds:secret@db.internal:5432/cds")
     assert loaded["engine"] == "django.db.backends.postgresql"
     assert loaded["name"] == "cds"
+
+
+def test_the_cache_is_each_process_memory_unless_a_shared_one_is_named():
+    """The password-reset limits count in the cache: several worker processes need one they share."""
+    assert settings_with(DEBUG="true")["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    shared = settings_with(DEBUG="true", CACHE_URL="dbcache://cds_cache")
+    assert (shared["cache"], shared["cache_location"]) == ("django.core.cache.backends.db.DatabaseCache", "cds_cache")
 
 
 def test_debug_is_off_unless_asked_for():
