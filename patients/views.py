@@ -5,6 +5,8 @@ Each view checks permission, binds, calls one service or selector, and renders o
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -84,7 +86,8 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 @permission_required("patients.change_patient", raise_exception=True)
 def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _patient_or_404(request, pk, selectors.patient)
-    form = forms.PatientForm(_posted(request), instance=patient)
+    # The form validates a copy: the page's heading and breadcrumb keep the record as saved, not as typed.
+    form = forms.PatientForm(_posted(request), instance=copy.copy(patient))
     stale = None
     if request.method == "POST" and form.is_valid():
         try:

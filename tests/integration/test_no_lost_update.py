@@ -118,6 +118,7 @@ def test_the_second_of_two_patient_edits_is_refused_with_the_change_and_keeps_wh
     assert form["name"].value() == "Ada King-Lovelace" and form["height_cm"].value() == "166"  # typed, kept
     assert 'value="Ada King-Lovelace"' in response.content.decode()
     assert form["version"].value() == "2"  # now based on the current version
+    assert response.context["patient"].name == "Ada Lovelace"  # the heading names the record as saved
     patient.refresh_from_db()
     assert (patient.name, patient.weight_kg, patient.height_cm, patient.version) == ("Ada Lovelace", 72, 165, 2)
 
