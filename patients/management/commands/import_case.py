@@ -5,7 +5,10 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from careteams import services as care_teams
+from careteams.models import CareTeam, TeamKind
 from patients import services
 from regimens.casejson import UnreadableCase, read_case_json
 
@@ -21,14 +24,19 @@ class Command(BaseCommand):
         parser.add_argument("--mrn", help="MRN of the new patient (default: IMPORT-<date>-<n>)")
         parser.add_argument("--name", help='name of the new patient (default: "Imported case <n>")')
         parser.add_argument("--user", help="username recorded as the importer (and in the access log)")
+        parser.add_argument(
+            "--team",
+            help="clinical care team the patient joins (default: the importer's, when they are in exactly one)",
+        )
 
-    def handle(self, *args, case_file: str, mrn=None, name=None, user=None, **options):
+    def handle(self, *args, case_file: str, mrn=None, name=None, user=None, team=None, **options):
         importer = None
         if user:
             try:
                 importer = get_user_model().objects.get(username=user)
             except get_user_model().DoesNotExist:
                 raise CommandError(f"No user {user!r}.") from None
+        care_team = self._team(team, importer)
         try:
             raw = sys.stdin.buffer.read() if case_file == "-" else Path(case_file).read_bytes()
         except OSError as exc:
@@ -38,7 +46,10 @@ class Command(BaseCommand):
         except UnreadableCase as exc:
             self._fail([("(root)", exc.message)])
         try:
-            patient, restaging = services.case_import(case=case, by=importer, mrn=mrn, name=name)
+            with transaction.atomic():
+                patient, restaging = services.case_import(case=case, by=importer, mrn=mrn, name=name)
+                if care_team is not None:
+                    care_teams.patient_join(patient=patient, team=care_team)
         except services.CaseImportError as exc:
             self._fail(exc.errors)
         except LookupError as exc:  # no catalog loaded yet
@@ -47,6 +58,26 @@ class Command(BaseCommand):
             f"Imported {patient.name} (MRN {patient.mrn}, patient {patient.pk}): "
             f"{patient.lines.count()} line(s), restaging of {restaging.date.isoformat()} ({restaging.pk})."
         )
+        if care_team is None:
+            self.stderr.write(
+                "The patient is in no care team: only superusers see it until staff add it to one (or use --team)."
+            )
+        else:
+            self.stdout.write(f"The patient joined the care team {care_team.name}.")
+
+    @staticmethod
+    def _team(name: str | None, importer):
+        """The clinical team named, or the importer's only one; None when neither applies."""
+        if name:
+            try:
+                return CareTeam.objects.get(name=name, kind=TeamKind.CLINICAL)
+            except CareTeam.DoesNotExist:
+                raise CommandError(f"No clinical care team {name!r}.") from None
+        if importer is not None:
+            own = list(CareTeam.objects.filter(kind=TeamKind.CLINICAL, members=importer)[:2])
+            if len(own) == 1:
+                return own[0]
+        return None
 
     def _fail(self, errors):
         for field, message in errors:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from patients import selectors, services
@@ -102,6 +103,28 @@ def test_the_command_imports_with_the_given_mrn_and_name(default_catalog, capsys
     patient = Patient.objects.get(mrn="H-123")
     assert patient.name == "Jane Doe" and patient.lines.count() == 1
     assert "Imported Jane Doe (MRN H-123" in capsys.readouterr().out
+
+
+def test_the_command_puts_the_patient_in_the_team_named(default_catalog, capsys):
+    from tests.factories import default_clinical_team
+
+    team = default_clinical_team()
+    call_command("import_case", str(A_CASE), "--mrn", "H-124", "--team", team.name)
+    assert list(team.patients.values_list("mrn", flat=True)) == ["H-124"]
+    assert f"joined the care team {team.name}" in capsys.readouterr().out
+
+
+def test_the_command_puts_the_patient_in_the_importers_only_team(default_catalog, clinician, capsys):
+    call_command("import_case", str(A_CASE), "--mrn", "H-125", "--user", clinician.username)
+    assert selectors.patient_list(query="H-125", user=clinician).count() == 1  # the clinician sees it
+
+
+def test_the_command_says_when_the_patient_joins_no_team_and_refuses_an_unknown_one(default_catalog, capsys):
+    call_command("import_case", str(A_CASE), "--mrn", "H-126")
+    assert "in no care team" in capsys.readouterr().err
+    with pytest.raises(CommandError, match="No clinical care team 'Nowhere'"):
+        call_command("import_case", str(A_CASE), "--mrn", "H-127", "--team", "Nowhere")
+    assert not Patient.objects.filter(mrn="H-127").exists()
 
 
 def test_the_command_exits_2_with_field_paths_for_an_invalid_case(default_catalog, tmp_path, capsys):
