@@ -133,6 +133,8 @@ class RestagingWizard(PermissionRequiredMixin, NamedUrlSessionWizardView):
         kwargs = {"patient": self.patient}
         if step == "review":
             answer = self._answer()
+            # A plain form: formtools gives instances to model forms only. The draft carries the version confirmed.
+            kwargs["instance"] = self.restaging
             kwargs["case_errors"] = answer.errors
             kwargs["classification"] = answer.result["classification"] if answer.result else None
         return kwargs

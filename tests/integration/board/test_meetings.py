@@ -18,7 +18,7 @@ from django.utils import timezone
 from board import services
 from board.models import AgendaItem, BoardMeeting
 from patients.models import AccessAction, AccessLog, ReviewStatus
-from tests.factories import UserFactory
+from tests.factories import UserFactory, default_clinical_team
 from tests.integration.board.conftest import saved_cases
 
 pytestmark = pytest.mark.django_db
@@ -274,6 +274,7 @@ def test_a_board_member_without_planning_rights_sees_no_agenda_buttons(client, s
     from django.contrib.auth.models import Permission
 
     reader.user_permissions.add(Permission.objects.get(codename="view_boardmeeting"))
+    default_clinical_team().refers_to.members.add(reader)  # on the board the case was submitted to: sees it
     client.force_login(reader)
     html = _html(client.get(meeting.get_absolute_url()))
     assert "Move up" not in html and "Remove" not in html and "Add a case" not in html

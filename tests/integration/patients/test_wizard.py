@@ -196,3 +196,22 @@ def test_the_fitness_step_offers_checklists_for_the_three_scores(clinician_clien
     assert 'Metastatic solid tumor <span class="text-body-secondary">(6)</span>' in html
     assert "js/fitness-helpers.js" in html
     assert ' style="' not in html and "<script>" not in html  # nothing inline: the CSP forbids it
+
+
+def test_the_review_page_carries_the_drafts_version_and_confirming_it_as_shown_completes(clinician_client, patient):
+    """What a browser posts is what the page holds: the review step's hidden version is the draft's own, also when
+    the review is opened straight from another step (the step saved first)."""
+    import re
+
+    draft, url = start(clinician_client, patient)
+    for step in ["markers", "marrow", "imaging", "fitness", "organs", "preferences"]:
+        post_step(clinician_client, url, draft, step)
+    html = post_step(clinician_client, url, draft, "markers", wizard_goto_step="review").content.decode()
+    shown = re.search(r'name="review-version" value="(\d+)"', html)
+    assert shown is not None and int(shown[1]) == Restaging.objects.get(pk=draft.pk).version
+    data = {f"restaging_wizard_{draft.pk}-current_step": "review", "review-confirmed": "on", "review-version": shown[1]}
+    response = clinician_client.post(
+        reverse("patients:restaging_step", args=[patient.pk, draft.pk, "review"]), data, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("patients:restaging", args=[patient.pk, draft.pk])
+    assert Restaging.objects.get(pk=draft.pk).status == "complete"
