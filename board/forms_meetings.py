@@ -128,8 +128,9 @@ class WorklistFilterForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data
         return {
-            # A search longer than the field allows is cut, not dropped.
-            "query": data.get("q") or str(self.data.get("q") or "")[:SEARCH_MAX_LENGTH].strip(),
+            # A search longer than the field allows is cut, not dropped; a NUL byte (refused by the field, and by
+            # PostgreSQL's text) is left out.
+            "query": data.get("q") or str(self.data.get("q") or "").replace("\x00", "")[:SEARCH_MAX_LENGTH].strip(),
             "status": data.get("status") or "",
             "setting": data.get("setting") or "",
             "risk": data.get("risk") or "",

@@ -84,7 +84,9 @@ def current_client_address() -> str | None:
 
 
 def cut(detail: str) -> str:
-    """A detail fitted to the column (a long search query keeps its start)."""
+    """A detail fitted to the column (a long search query keeps its start), without control characters: a query
+    typed with a NUL byte is still logged (PostgreSQL's text refuses NUL)."""
+    detail = "".join(ch if ch.isprintable() else " " for ch in detail)
     return detail if len(detail) <= DETAIL_LENGTH else detail[: DETAIL_LENGTH - 1] + "…"
 
 

@@ -66,7 +66,7 @@ LIST_PARAMETERS = {
 
 def list_detail(request: HttpRequest, what: str) -> str:
     """`patient list: q="smith" sort=name page=2`: what a list showed, for its access-log rows."""
-    return _listed(what, *LIST_PARAMETERS[what])(request, {})
+    return accesslog.cut(_listed(what, *LIST_PARAMETERS[what])(request, {}))
 
 
 def _listed(what: str, *names: str) -> Callable[[HttpRequest, dict], str]:

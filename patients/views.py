@@ -42,7 +42,7 @@ def _patient_or_404(request: HttpRequest, pk: int, select=selectors.patient_with
 @require_safe
 @permission_required("patients.view_patient", raise_exception=True)
 def patient_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL's text refuses NUL
     sort = request.GET.get("sort", "name")
     sort = sort if sort in selectors.PATIENT_SORTS else "name"
     patients = selectors.patient_list(query=query, sort=sort, user=request.user)  # those of the user's care teams

@@ -134,6 +134,24 @@ def test_a_very_long_query_is_cut_to_the_column_and_the_chain_still_verifies(cli
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "logged"), [("nul\x00byte", "nul byte"), ("tab\there", "tab here"), ("line\nbreak", "line break")]
+)
+def test_a_search_with_control_characters_is_answered_and_logged_without_them(clinician_client, query, logged):
+    assert clinician_client.get(reverse("patients:list"), {"q": query}).status_code == 200
+    row = AccessLog.objects.order_by("-id").first()
+    assert (row.action, row.detail) == (AccessAction.LIST, f'patient list: q="{logged}"')
+    assert accesslog.verify(AccessLog.objects.order_by("id"))[1] is None
+
+
+@pytest.mark.django_db
+def test_a_board_search_with_a_nul_byte_is_answered_and_logged_without_it(clinician_client):
+    response = clinician_client.get(reverse("board:worklist"), {"q": "a\x00b"})
+    assert response.status_code == 200
+    assert AccessLog.objects.order_by("-id").first().detail.isprintable()
+
+
+@pytest.mark.django_db
 def test_each_wizard_step_shown_is_logged_with_its_name(default_catalog, clinician_client, clinician):
     from tests.factories.patients import DraftRestagingFactory
 
