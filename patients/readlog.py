@@ -20,11 +20,12 @@ import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 from patients import accesslog
-from patients.models import AccessAction, AccessLog, CaseReview, Restaging, TherapyLine
+from patients.models import AccessAction, AccessLog
 
 
 def client_address_of(request: HttpRequest) -> str | None:
@@ -81,42 +82,22 @@ def _words(template: str) -> Callable[[HttpRequest, dict], str]:
     return lambda request, kwargs: template.format(**kwargs)
 
 
-def _patient_in_url(kwargs: dict) -> int | None:
+def _pk_in_url(kwargs: dict) -> int | None:
     return int(kwargs["pk"])
-
-
-def _line_patient(kwargs: dict) -> int | None:
-    return TherapyLine.objects.filter(pk=kwargs["object_id"]).values_list("patient_id", flat=True).first()
-
-
-def _restaging_patient(kwargs: dict) -> int | None:
-    return Restaging.objects.filter(pk=kwargs["object_id"]).values_list("patient_id", flat=True).first()
 
 
 def _admin_object(kwargs: dict) -> int | None:
     return int(kwargs["object_id"]) if str(kwargs.get("object_id", "")).isdigit() else None
 
 
-def _case_patient(kwargs: dict) -> int | None:
-    return CaseReview.objects.filter(pk=kwargs["pk"]).values_list("patient_id", flat=True).first()
+def _patient_of(model_label: str, key: Callable[[dict], int | None]) -> Callable[[dict], int | None]:
+    """The patient of the record (a model with a `patient` field) whose id `key` reads from the URL."""
 
+    def patient(kwargs: dict) -> int | None:
+        model = apps.get_model(model_label)  # by label: careteams builds on this app
+        return model._default_manager.filter(pk=key(kwargs)).values_list("patient_id", flat=True).first()
 
-def _pk_in_url(kwargs: dict) -> int | None:
-    return int(kwargs["pk"])
-
-
-def _admin_case_patient(kwargs: dict) -> int | None:
-    return CaseReview.objects.filter(pk=_admin_object(kwargs)).values_list("patient_id", flat=True).first()
-
-
-def _access_log_patient(kwargs: dict) -> int | None:
-    return AccessLog.objects.filter(pk=_admin_object(kwargs)).values_list("patient_id", flat=True).first()
-
-
-def _emergency_patient(kwargs: dict) -> int | None:
-    from careteams.models import EmergencyAccess  # careteams builds on the patients app
-
-    return EmergencyAccess.objects.filter(pk=_admin_object(kwargs)).values_list("patient_id", flat=True).first()
+    return patient
 
 
 @dataclass(frozen=True)
@@ -136,21 +117,25 @@ _ADMIN_LIST = ("q", "status", "action", "o", "p")
 _ADHERENCE = ("date_from", "date_to")
 
 READS: dict[str, Read] = {
-    "patients:edit": Read(AccessAction.VIEW, _words("patient form"), _patient_in_url),
-    "patients:line_create": Read(AccessAction.VIEW, _words("new line form"), _patient_in_url),
-    "patients:line_edit": Read(AccessAction.VIEW, _words("line form (line record {line_pk})"), _patient_in_url),
+    "patients:edit": Read(AccessAction.VIEW, _words("patient form"), _pk_in_url),
+    "patients:line_create": Read(AccessAction.VIEW, _words("new line form"), _pk_in_url),
+    "patients:line_edit": Read(AccessAction.VIEW, _words("line form (line record {line_pk})"), _pk_in_url),
     "patients:restaging_step": Read(
-        AccessAction.VIEW, _words("restaging {restaging_pk}, wizard step {step}"), _patient_in_url
+        AccessAction.VIEW, _words("restaging {restaging_pk}, wizard step {step}"), _pk_in_url
     ),
     "patients:restaging_correct": Read(
-        AccessAction.VIEW, _words("correction form (restaging {restaging_pk})"), _patient_in_url
+        AccessAction.VIEW, _words("correction form (restaging {restaging_pk})"), _pk_in_url
     ),
     "board:meetings": Read(AccessAction.LIST, _listed("board meetings", "page")),
     "board:meeting_edit": Read(AccessAction.VIEW, _words("meeting form"), meeting=_pk_in_url),
     "board:meeting_clone": Read(AccessAction.VIEW, _words("meeting copy form"), meeting=_pk_in_url),
     "board:meeting_history": Read(AccessAction.VIEW, _words("meeting history"), meeting=_pk_in_url),
-    "board:case_submit": Read(AccessAction.VIEW, _words("submit form"), _case_patient, _pk_in_url),
-    "board:case_withdraw": Read(AccessAction.VIEW, _words("withdraw form"), _case_patient, _pk_in_url),
+    "board:case_submit": Read(
+        AccessAction.VIEW, _words("submit form"), _patient_of("patients.CaseReview", _pk_in_url), _pk_in_url
+    ),
+    "board:case_withdraw": Read(
+        AccessAction.VIEW, _words("withdraw form"), _patient_of("patients.CaseReview", _pk_in_url), _pk_in_url
+    ),
     "api-recommend": Read(
         AccessAction.API, lambda request, kwargs: f"{request.method} {request.path}", any_answer=True
     ),
@@ -165,13 +150,19 @@ READS: dict[str, Read] = {
     "admin:board_agendaitem_changelist": Read(AccessAction.LIST, _listed("admin agenda list", *_ADMIN_LIST)),
     "admin:board_boarddecision_changelist": Read(AccessAction.LIST, _listed("admin decision list", *_ADMIN_LIST)),
     "admin:patients_patient_history": Read(AccessAction.VIEW, _words("admin history"), _admin_object),
-    "admin:patients_therapyline_history": Read(AccessAction.VIEW, _words("admin line history"), _line_patient),
-    "admin:patients_restaging_history": Read(AccessAction.VIEW, _words("admin restaging history"), _restaging_patient),
+    "admin:patients_therapyline_history": Read(
+        AccessAction.VIEW, _words("admin line history"), _patient_of("patients.TherapyLine", _admin_object)
+    ),
+    "admin:patients_restaging_history": Read(
+        AccessAction.VIEW, _words("admin restaging history"), _patient_of("patients.Restaging", _admin_object)
+    ),
     "admin:patients_accesslog_change": Read(
-        AccessAction.VIEW, _words("admin access log row {object_id}"), _access_log_patient
+        AccessAction.VIEW, _words("admin access log row {object_id}"), _patient_of("patients.AccessLog", _admin_object)
     ),
     "admin:patients_accesslog_history": Read(
-        AccessAction.VIEW, _words("admin access log row {object_id}, history"), _access_log_patient
+        AccessAction.VIEW,
+        _words("admin access log row {object_id}, history"),
+        _patient_of("patients.AccessLog", _admin_object),
     ),
     "careteams:emergency_access_list": Read(AccessAction.LIST, _listed("emergency accesses", "page")),
     "admin:careteams_careteam_changelist": Read(AccessAction.LIST, _listed("admin care team list", *_ADMIN_LIST)),
@@ -188,13 +179,20 @@ READS: dict[str, Read] = {
         AccessAction.LIST, _listed("admin emergency access list", *_ADMIN_LIST)
     ),
     "admin:careteams_emergencyaccess_change": Read(
-        AccessAction.VIEW, _words("admin emergency access {object_id}"), _emergency_patient
+        AccessAction.VIEW,
+        _words("admin emergency access {object_id}"),
+        _patient_of("careteams.EmergencyAccess", _admin_object),
     ),
     "admin:careteams_emergencyaccess_history": Read(
-        AccessAction.VIEW, _words("admin emergency access {object_id}, history"), _emergency_patient
+        AccessAction.VIEW,
+        _words("admin emergency access {object_id}, history"),
+        _patient_of("careteams.EmergencyAccess", _admin_object),
     ),
     "admin:patients_casereview_history": Read(
-        AccessAction.VIEW, _words("admin saved case history"), _admin_case_patient, _admin_object
+        AccessAction.VIEW,
+        _words("admin saved case history"),
+        _patient_of("patients.CaseReview", _admin_object),
+        _admin_object,
     ),
     "admin:board_boardmeeting_history": Read(AccessAction.VIEW, _words("admin meeting history"), meeting=_admin_object),
     "admin:board_agendaitem_history": Read(AccessAction.VIEW, _words("admin agenda history (item {object_id})")),
